@@ -1,0 +1,58 @@
+#include "services/api/event_fanout.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/core/caller.h"
+
+namespace retro::api {
+
+std::string HubKey(const storage::SessionRef& ref) {
+  return absl::StrCat(ref.org_id, "/", ref.session_id);
+}
+
+void EventFanout::OnAppended(const storage::SessionRef& session,
+                             const std::vector<retro::v1::SessionEvent>& events) {
+  std::vector<live::LiveEvent> live_events;
+  live_events.reserve(events.size());
+  for (const retro::v1::SessionEvent& event : events) {
+    live::LiveEvent live;
+    live.sequence = event.sequence();
+    retro::v1::SessionEvent public_view;
+    // "" is nobody's id: what any viewer who is not the author sees.
+    if (core::ViewEvent(event, "", &public_view)) {
+      live.public_bytes = std::make_shared<const std::string>(public_view.SerializeAsString());
+    }
+    if (event.has_annotation() &&
+        (event.annotation().anonymous() || !event.annotation().revealed())) {
+      live.author_id = event.annotation().author();
+      live.author_bytes = std::make_shared<const std::string>(event.SerializeAsString());
+    }
+    live_events.push_back(std::move(live));
+  }
+  hub_.Publish(HubKey(session), live_events);
+}
+
+std::shared_ptr<const std::string> EventFanout::PresenceBytes(int watchers, absl::Time now) {
+  retro::v1::SessionEvent event;
+  event.set_sequence(0);
+  int64_t micros = absl::ToUnixMicros(now);
+  event.mutable_time()->set_seconds(micros / 1000000);
+  event.mutable_time()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  event.mutable_presence()->set_watchers(watchers);
+  return std::make_shared<const std::string>(event.SerializeAsString());
+}
+
+void EventFanout::MaybePublishPresence(const std::string& hub_key) {
+  absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&presence_mu_);
+    absl::Time& last = last_presence_[hub_key];
+    if (now - last < absl::Seconds(1)) return;
+    last = now;
+  }
+  live::LiveEvent presence;
+  presence.sequence = 0;
+  presence.public_bytes = PresenceBytes(hub_.WatcherCount(hub_key), now);
+  hub_.Publish(hub_key, {presence});
+}
+
+}  // namespace retro::api

@@ -1,0 +1,176 @@
+#include "services/api/watch_reactor.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/api/grpc_status.h"
+
+namespace retro::api {
+namespace {
+
+constexpr size_t kReplayPage = 256;
+
+// Hands the shared bytes to gRPC without copying them.
+grpc::ByteBuffer SharedByteBuffer(std::shared_ptr<const std::string> bytes) {
+  auto* keep = new std::shared_ptr<const std::string>(std::move(bytes));
+  grpc::Slice slice(
+      const_cast<char*>((*keep)->data()), (*keep)->size(),
+      [](void* user_data) { delete static_cast<std::shared_ptr<const std::string>*>(user_data); },
+      keep);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
+
+WatchReactor* WatchReactor::Failed(const grpc::Status& status) {
+  auto* reactor = new WatchReactor(std::nullopt);
+  reactor->self_.reset(reactor);
+  {
+    absl::MutexLock lock(&reactor->mu_);
+    reactor->finished_ = true;
+  }
+  reactor->Finish(status);
+  return reactor;
+}
+
+WatchReactor* WatchReactor::Start(Deps deps, core::Caller caller, storage::SessionRef ref,
+                                  uint64_t after_sequence) {
+  auto* reactor = new WatchReactor(std::move(deps));
+  reactor->caller_ = std::move(caller);
+  reactor->ref_ = std::move(ref);
+  reactor->hub_key_ = HubKey(reactor->ref_);
+  reactor->replayed_to_ = after_sequence;
+  reactor->self_.reset(reactor);
+  reactor->Pump();
+  return reactor;
+}
+
+void WatchReactor::Pump() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (pumping_) {
+      repump_ = true;
+      return;
+    }
+    if (write_in_flight_ || finished_) return;
+    pumping_ = true;
+  }
+  while (true) {
+    Step step = NextStep();
+    absl::ReleasableMutexLock lock(&mu_);
+    if (step.kind == Step::kWrite) {
+      write_in_flight_ = true;
+      pumping_ = false;
+      repump_ = false;
+      lock.Release();
+      buffer_ = SharedByteBuffer(std::move(step.bytes));
+      StartWrite(&buffer_);
+      return;
+    }
+    if (step.kind == Step::kFinish) {
+      finished_ = true;
+      pumping_ = false;
+      lock.Release();
+      Finish(step.status);
+      return;
+    }
+    if (repump_) {
+      repump_ = false;
+      continue;
+    }
+    pumping_ = false;
+    return;
+  }
+}
+
+bool WatchReactor::ReadReplayPage(grpc::Status* error) {
+  absl::StatusOr<std::vector<retro::v1::SessionEvent>> events =
+      deps_->log.Read(ref_, replayed_to_, kReplayPage);
+  if (!events.ok()) {
+    *error = ToGrpcStatus(events.status());
+    return false;
+  }
+  for (const retro::v1::SessionEvent& event : *events) {
+    replayed_to_ = event.sequence();
+    retro::v1::SessionEvent view;
+    if (core::ViewEvent(event, caller_.user_id, &view)) {
+      replay_queue_.push_back(std::make_shared<const std::string>(view.SerializeAsString()));
+    }
+  }
+  return !events->empty();
+}
+
+WatchReactor::Step WatchReactor::NextStep() {
+  Step step;
+  if (cancelled_.load()) {
+    step.kind = Step::kFinish;
+    step.status = grpc::Status(grpc::StatusCode::CANCELLED, "the client cancelled the watch");
+    return step;
+  }
+  while (!live_) {
+    if (!replay_queue_.empty()) {
+      step.kind = Step::kWrite;
+      step.bytes = std::move(replay_queue_.front());
+      replay_queue_.pop_front();
+      return step;
+    }
+    grpc::Status error;
+    if (ReadReplayPage(&error)) continue;
+    if (!error.ok()) {
+      step.kind = Step::kFinish;
+      step.status = error;
+      return step;
+    }
+    // The log has nothing after replayed_to_: join the live events there.
+    std::weak_ptr<WatchReactor> weak = self_;
+    live::SessionHub::Joined joined =
+        deps_->hub.Subscribe(hub_key_, replayed_to_, caller_.user_id, [weak] {
+          if (std::shared_ptr<WatchReactor> reactor = weak.lock()) reactor->Pump();
+        });
+    if (!joined.subscription) continue;  // Published past us meanwhile: read on.
+    subscription_ = std::move(joined.subscription);
+    live_ = true;
+    deps_->fanout.MaybePublishPresence(hub_key_);
+  }
+  if (subscription_->closed()) {
+    step.kind = Step::kFinish;
+    step.status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                               "the server is shutting down; resume with after_sequence");
+    return step;
+  }
+  if (subscription_->overflowed()) {
+    step.kind = Step::kFinish;
+    step.status = grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "this watcher fell too far behind the session; resume with the last sequence received");
+    return step;
+  }
+  if (auto bytes = subscription_->Pop()) {
+    step.kind = Step::kWrite;
+    step.bytes = std::move(bytes);
+  }
+  return step;
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    write_in_flight_ = false;
+  }
+  if (!ok) cancelled_.store(true);  // The stream is broken: finish it.
+  Pump();
+}
+
+void WatchReactor::OnCancel() {
+  cancelled_.store(true);
+  Pump();
+}
+
+void WatchReactor::OnDone() {
+  if (subscription_) {
+    deps_->hub.Unsubscribe(hub_key_, subscription_.get());
+    deps_->fanout.MaybePublishPresence(hub_key_);
+  }
+  // Deletes this now, or when the last running wake-up returns.
+  std::shared_ptr<WatchReactor> release = std::move(self_);
+}
+
+}  // namespace retro::api

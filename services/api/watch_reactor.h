@@ -1,0 +1,84 @@
+// WatchReactor: one WatchSession stream, on gRPC's callback API (no thread
+// per stream).
+//
+// It first replays the session's log after the client's after_sequence,
+// page by page, then joins the SessionHub exactly where the replay ended
+// (the hub's recent events close any gap), and from then on writes what
+// the hub queues for it. One write is in flight at a time. The stream ends
+// with RESOURCE_EXHAUSTED when its queue overflows (the client resumes from
+// the last sequence it saw), UNAVAILABLE on server shutdown, and is
+// finished exactly once. The object holds a reference to itself until
+// OnDone; hub wake-ups hold another while they run, so a wake-up racing the
+// end of the stream never touches a deleted reactor.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "services/api/event_fanout.h"
+#include "services/core/caller.h"
+#include "services/live/session_hub.h"
+#include "storage/event_log.h"
+
+namespace retro::api {
+
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  struct Deps {
+    storage::EventLog& log;
+    live::SessionHub& hub;
+    EventFanout& fanout;
+    Clock& clock;
+  };
+
+  // Starts a stream that ends at once with `status`.
+  static WatchReactor* Failed(const grpc::Status& status);
+  // Starts replaying and streaming for the caller, who may see the session.
+  static WatchReactor* Start(Deps deps, core::Caller caller, storage::SessionRef ref,
+                             uint64_t after_sequence);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  struct Step {
+    enum Kind { kIdle, kWrite, kFinish } kind = kIdle;
+    std::shared_ptr<const std::string> bytes;
+    grpc::Status status;
+  };
+
+  explicit WatchReactor(std::optional<Deps> deps) : deps_(std::move(deps)) {}
+  // Moves the stream forward: runs on gRPC's threads and the hub's
+  // publishers; only one caller works at a time.
+  void Pump();
+  // What to do next; called only by the one pumping caller.
+  Step NextStep();
+  bool ReadReplayPage(grpc::Status* error);
+
+  std::optional<Deps> deps_;
+  core::Caller caller_;
+  storage::SessionRef ref_;
+  std::string hub_key_;
+  std::shared_ptr<WatchReactor> self_;  // Released in OnDone.
+
+  // Owned by the pumping caller.
+  bool live_ = false;
+  uint64_t replayed_to_ = 0;
+  std::deque<std::shared_ptr<const std::string>> replay_queue_;
+  std::shared_ptr<live::Subscription> subscription_;
+  grpc::ByteBuffer buffer_;  // The write in flight.
+
+  std::atomic<bool> cancelled_{false};
+  absl::Mutex mu_;
+  bool pumping_ ABSL_GUARDED_BY(mu_) = false;
+  bool repump_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace retro::api

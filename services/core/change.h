@@ -1,0 +1,53 @@
+// SessionController::Change: the events and state one request produces,
+// built under the session's lock and committed as one durable append.
+// Internal to services/core. Not thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "services/core/session_controller.h"
+
+namespace retro::core {
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out);
+
+class SessionController::Change {
+ public:
+  Change(storage::SessionRef ref, retro::v1::Session session, absl::Time now, Slot& slot)
+      : ref_(std::move(ref)),
+        session_(std::move(session)),
+        last_sequence_(session_.last_sequence()),
+        now_(now),
+        slot_(slot) {}
+
+  const storage::SessionRef& ref() const { return ref_; }
+  // The session as changed so far; call EmitSession() to record a change.
+  retro::v1::Session& session() { return session_; }
+  absl::Time now() const { return now_; }
+  Slot& slot() { return slot_; }
+  uint64_t last_sequence() const { return last_sequence_; }
+
+  // Record the resource's new state as the next event; each stamps the
+  // resource's etag (its event's sequence) and update time.
+  void EmitSession();
+  void EmitAnnotation(retro::v1::Annotation& annotation);
+  void EmitActionItem(retro::v1::ActionItem& item);
+
+  std::vector<retro::v1::SessionEvent>& events() { return events_; }
+  storage::SessionWrites& writes() { return writes_; }
+
+ private:
+  retro::v1::SessionEvent& NextEvent();
+
+  storage::SessionRef ref_;
+  retro::v1::Session session_;
+  const uint64_t last_sequence_;  // Of the log before this change.
+  const absl::Time now_;
+  Slot& slot_;
+  std::vector<retro::v1::SessionEvent> events_;
+  storage::SessionWrites writes_;
+};
+
+}  // namespace retro::core

@@ -1,0 +1,499 @@
+#include "services/core/session_controller.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/errors.h"
+#include "services/common/names.h"
+#include "services/common/page_token.h"
+#include "services/common/validation.h"
+#include "services/core/change.h"
+#include "storage/status_macros.h"
+
+namespace retro::core {
+
+using retro::v1::Annotation;
+using retro::v1::Session;
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  int64_t micros = absl::ToUnixMicros(time);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+retro::v1::SessionEvent& SessionController::Change::NextEvent() {
+  retro::v1::SessionEvent& event = events_.emplace_back();
+  event.set_sequence(last_sequence_ + events_.size());
+  SetTimestamp(now_, event.mutable_time());
+  return event;
+}
+
+void SessionController::Change::EmitSession() {
+  retro::v1::SessionEvent& event = NextEvent();
+  session_.set_etag(absl::StrCat(event.sequence()));
+  session_.set_last_sequence(event.sequence());
+  SetTimestamp(now_, session_.mutable_update_time());
+  *event.mutable_session() = session_;
+  writes_.session = session_;
+}
+
+void SessionController::Change::EmitAnnotation(Annotation& annotation) {
+  retro::v1::SessionEvent& event = NextEvent();
+  annotation.set_etag(absl::StrCat(event.sequence()));
+  annotation.clear_voted_by_caller();
+  SetTimestamp(now_, annotation.mutable_update_time());
+  *event.mutable_annotation() = annotation;
+  writes_.annotations.push_back(annotation);
+}
+
+void SessionController::Change::EmitActionItem(retro::v1::ActionItem& item) {
+  retro::v1::SessionEvent& event = NextEvent();
+  item.set_etag(absl::StrCat(event.sequence()));
+  SetTimestamp(now_, item.mutable_update_time());
+  *event.mutable_action_item() = item;
+  writes_.action_items.push_back(item);
+}
+
+SessionController::Slot& SessionController::SlotFor(const std::string& org_id,
+                                                    const std::string& session_id) {
+  absl::MutexLock lock(&slots_mu_);
+  std::unique_ptr<Slot>& slot = slots_[absl::StrCat(org_id, "/", session_id)];
+  if (!slot) slot = std::make_unique<Slot>();
+  return *slot;
+}
+
+absl::Status SessionController::LoadVotes(const storage::SessionRef& ref, Slot& slot) {
+  if (slot.votes_loaded) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto votes, sessions_.ListVotes(ref));
+  for (auto& vote : votes) {
+    ++slot.votes_by_user[vote.second];
+    slot.votes.insert(std::move(vote));
+  }
+  slot.votes_loaded = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Session> SessionController::LoadVisible(const Caller& caller,
+                                                       const std::string& session_id) {
+  if (caller.org_id.empty()) {
+    return absl::PermissionDeniedError("the root token only creates organizations");
+  }
+  storage::SessionRef ref{caller.org_id, session_id};
+  ASSIGN_OR_RETURN(std::optional<Session> session, sessions_.GetSession(ref));
+  if (!session || !CanSee(caller, *session)) {
+    return absl::NotFoundError(absl::StrCat("session ", SessionName(session_id), " not found"));
+  }
+  ASSIGN_OR_RETURN(uint64_t last, log_.LastSequence(ref));
+  session->set_last_sequence(last);
+  return *std::move(session);
+}
+
+absl::StatusOr<Annotation> SessionController::LoadAnnotation(const Caller& caller,
+                                                             const storage::SessionRef& ref,
+                                                             absl::string_view field,
+                                                             const std::string& annotation_id) {
+  ASSIGN_OR_RETURN(std::optional<Annotation> annotation,
+                   sessions_.GetAnnotation(ref, annotation_id));
+  if (!annotation || !VisibleTo(*annotation, caller.user_id)) {
+    return absl::NotFoundError(absl::StrCat(
+        field, ": annotation ", AnnotationName(ref.session_id, annotation_id), " not found"));
+  }
+  return *std::move(annotation);
+}
+
+absl::Status SessionController::Commit(const Caller& caller, Change& change,
+                                       absl::string_view method, const std::string& request_id,
+                                       const std::string& reply_bytes) {
+  if (change.events().empty()) return absl::OkStatus();
+  if (!request_id.empty()) {
+    change.writes().requests.push_back(
+        storage::RequestWrite{caller.user_id, std::string(method), request_id, reply_bytes});
+  }
+  RETURN_IF_ERROR(log_.Append(change.ref(), change.last_sequence(), change.events(),
+                              change.writes()));
+  return absl::OkStatus();
+}
+
+template <typename Reply>
+absl::StatusOr<Reply> SessionController::Mutate(
+    const Caller& caller, const std::string& session_id, absl::string_view method,
+    const std::string& request_id, const std::function<absl::Status(Change&, Reply&)>& build) {
+  RETURN_IF_ERROR(CheckRequestId("request_id", request_id));
+  if (caller.org_id.empty()) {
+    return absl::PermissionDeniedError("the root token only creates organizations");
+  }
+  Slot& slot = SlotFor(caller.org_id, session_id);
+  absl::MutexLock lock(&slot.mu);
+  if (!request_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> remembered,
+                     directory_.GetRequest(caller.org_id, caller.user_id, std::string(method),
+                                           request_id));
+    if (remembered) {
+      Reply reply;
+      if (!reply.ParseFromString(*remembered)) return absl::DataLossError("unreadable reply");
+      return reply;
+    }
+  }
+  ASSIGN_OR_RETURN(Session session, LoadVisible(caller, session_id));
+  Change change(storage::SessionRef{caller.org_id, session_id}, std::move(session),
+                clock_.Now(), slot);
+  Reply reply;
+  RETURN_IF_ERROR(build(change, reply));
+  RETURN_IF_ERROR(Commit(caller, change, method, request_id, reply.SerializeAsString()));
+  // The durable votes are now the cache's truth as well.
+  if (slot.votes_loaded) {
+    for (const auto& vote : change.writes().votes_added) {
+      if (slot.votes.insert(vote).second) ++slot.votes_by_user[vote.second];
+    }
+    for (const auto& vote : change.writes().votes_removed) {
+      if (slot.votes.erase(vote) > 0) --slot.votes_by_user[vote.second];
+    }
+  }
+  return reply;
+}
+
+namespace {
+
+absl::Status CheckEtag(absl::string_view given, absl::string_view current,
+                       absl::string_view what) {
+  if (!given.empty() && given != current) {
+    return absl::AbortedError(absl::StrCat(what, " changed since it was read (etag ", given,
+                                           " is stale; current is ", current, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDriver(const Caller& caller, const Session& session) {
+  if (!CanDrive(caller, session)) {
+    return absl::PermissionDeniedError(
+        "only the presenter and facilitators drive the session");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckState(const Session& session, std::initializer_list<retro::v1::SessionState> ok,
+                        absl::string_view action) {
+  for (retro::v1::SessionState state : ok) {
+    if (session.state() == state) return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "cannot ", action, " a session that is ", retro::v1::SessionState_Name(session.state())));
+}
+
+// Reveals every hidden annotation of `stage` (all stages when unspecified).
+absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionController::Change& change,
+                               retro::v1::Stage stage);
+
+}  // namespace
+
+absl::StatusOr<Session> SessionController::CreateSession(
+    const Caller& caller, const retro::v1::CreateSessionRequest& request) {
+  if (caller.org_id.empty()) {
+    return absl::PermissionDeniedError("the root token only creates organizations");
+  }
+  RETURN_IF_ERROR(CheckRequestId("request_id", request.request_id()));
+  if (!request.session_id().empty()) RETURN_IF_ERROR(CheckId("session_id", request.session_id()));
+  if (!request.has_session()) return InvalidField("session", "is required");
+  Session session = request.session();
+  if (session.visibility() == retro::v1::VISIBILITY_UNSPECIFIED) {
+    session.set_visibility(session.team_id().empty() ? retro::v1::ORGANIZATION : retro::v1::TEAM);
+  }
+  RETURN_IF_ERROR(CheckSessionFields(caller, session, "session", /*creating=*/true));
+  if (session.presenter().empty()) session.set_presenter(caller.user_id);
+  if (session.presenter() != caller.user_id) {
+    RETURN_IF_ERROR(CheckUserExists(caller.org_id, "session.presenter", session.presenter()));
+    if (caller.role != retro::v1::ADMIN) {
+      return absl::PermissionDeniedError("only an ADMIN may name another presenter");
+    }
+  }
+  if (session.visibility() == retro::v1::TEAM && !caller.privileged() &&
+      !caller.InTeam(session.team_id())) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only members of team ", session.team_id(), " may create its sessions"));
+  }
+
+  absl::MutexLock create_lock(&create_mu_);
+  const char* method = "CreateSession";
+  if (!request.request_id().empty()) {
+    ASSIGN_OR_RETURN(auto remembered, directory_.GetRequest(caller.org_id, caller.user_id, method,
+                                                            request.request_id()));
+    if (remembered) {
+      Session reply;
+      if (!reply.ParseFromString(*remembered)) return absl::DataLossError("unreadable reply");
+      return reply;
+    }
+  }
+  std::string session_id = request.session_id().empty() ? ids_.NewId() : request.session_id();
+  storage::SessionRef ref{caller.org_id, session_id};
+  Slot& slot = SlotFor(caller.org_id, session_id);
+  absl::MutexLock lock(&slot.mu);
+  ASSIGN_OR_RETURN(std::optional<Session> existing, sessions_.GetSession(ref));
+  ASSIGN_OR_RETURN(uint64_t last, log_.LastSequence(ref));
+  if (existing || last != 0) {
+    return absl::AlreadyExistsError(absl::StrCat("session ", SessionName(session_id),
+                                                 " already exists"));
+  }
+  absl::Time now = clock_.Now();
+  session.set_name(SessionName(session_id));
+  session.set_state(retro::v1::DRAFT);
+  session.clear_stage();
+  session.clear_revealed_stages();
+  session.clear_stage_deadline();
+  if (session.votes_per_participant() == 0) session.set_votes_per_participant(5);
+  SetTimestamp(now, session.mutable_create_time());
+  session.set_last_sequence(0);
+  Change change(ref, std::move(session), now, slot);
+  change.EmitSession();
+  Session reply = change.session();
+  RETURN_IF_ERROR(Commit(caller, change, method, request.request_id(), reply.SerializeAsString()));
+  return reply;
+}
+
+absl::StatusOr<Session> SessionController::GetSession(const Caller& caller,
+                                                      const retro::v1::GetSessionRequest& request) {
+  ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
+  return LoadVisible(caller, ids[0]);
+}
+
+absl::StatusOr<Session> SessionController::SessionForWatch(const Caller& caller,
+                                                           const std::string& session_id) {
+  return LoadVisible(caller, session_id);
+}
+
+absl::StatusOr<retro::v1::ListSessionsResponse> SessionController::ListSessions(
+    const Caller& caller, const retro::v1::ListSessionsRequest& request) {
+  if (caller.org_id.empty()) {
+    return absl::PermissionDeniedError("the root token only creates organizations");
+  }
+  ASSIGN_OR_RETURN(int page_size, EffectivePageSize(request.page_size()));
+  if (!retro::v1::SessionState_IsValid(request.state())) {
+    return InvalidField("state", "is not a known session state");
+  }
+  if (!request.team_id().empty()) RETURN_IF_ERROR(CheckId("team_id", request.team_id()));
+  std::string query = absl::StrCat("ListSessions/", caller.user_id, "/", request.state(), "/",
+                                   request.team_id());
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(query, request.page_token()));
+  retro::v1::ListSessionsResponse response;
+  std::string last_id;
+  bool more = false;
+  RETURN_IF_ERROR(sessions_.ScanSessions(caller.org_id, after, [&](Session&& session) {
+    std::string id = session.name().substr(sizeof("sessions/") - 1);
+    if (response.sessions_size() == page_size) {
+      more = true;
+      return false;
+    }
+    last_id = id;
+    if (!CanSee(caller, session)) return true;
+    if (request.state() != 0 && session.state() != request.state()) return true;
+    if (!request.team_id().empty() && session.team_id() != request.team_id()) return true;
+    *response.add_sessions() = std::move(session);
+    return true;
+  }));
+  for (Session& session : *response.mutable_sessions()) {
+    std::string id = session.name().substr(sizeof("sessions/") - 1);
+    ASSIGN_OR_RETURN(uint64_t last, log_.LastSequence({caller.org_id, id}));
+    session.set_last_sequence(last);
+  }
+  if (more) response.set_next_page_token(EncodePageToken(query, last_id));
+  return response;
+}
+
+absl::StatusOr<Session> SessionController::UpdateSession(
+    const Caller& caller, const retro::v1::UpdateSessionRequest& request) {
+  ASSIGN_OR_RETURN(auto ids, ParseName("session.name", request.session().name(), {"sessions"}));
+  if (request.update_mask().paths_size() == 0) return InvalidField("update_mask", "is required");
+  const Session& patch = request.session();
+  return Mutate<Session>(caller, ids[0], "UpdateSession", "", [&](Change& change, Session& reply) {
+    Session& session = change.session();
+    if (!CanDrive(caller, session) && caller.role != retro::v1::ADMIN) {
+      return absl::PermissionDeniedError(
+          "only the presenter, facilitators or an ADMIN update the session");
+    }
+    RETURN_IF_ERROR(CheckState(session, {retro::v1::DRAFT, retro::v1::LIVE, retro::v1::REVIEW},
+                               "update"));
+    RETURN_IF_ERROR(CheckEtag(patch.etag(), session.etag(), "the session"));
+    Session updated = session;
+    for (const std::string& path : request.update_mask().paths()) {
+      if (path == "title") {
+        updated.set_title(patch.title());
+      } else if (path == "facilitators") {
+        *updated.mutable_facilitators() = patch.facilitators();
+      } else if (path == "team_id") {
+        updated.set_team_id(patch.team_id());
+      } else if (path == "visibility") {
+        updated.set_visibility(patch.visibility());
+      } else if (path == "deal") {
+        *updated.mutable_deal() = patch.deal();
+      } else if (path == "stage_notes") {
+        *updated.mutable_stage_notes() = patch.stage_notes();
+      } else if (path == "hide_until_reveal") {
+        updated.set_hide_until_reveal(patch.hide_until_reveal());
+      } else if (path == "votes_per_participant") {
+        updated.set_votes_per_participant(patch.votes_per_participant() == 0
+                                              ? 5
+                                              : patch.votes_per_participant());
+      } else {
+        return InvalidField("update_mask", absl::StrCat("cannot update '", path, "'"));
+      }
+    }
+    if (updated.visibility() == retro::v1::VISIBILITY_UNSPECIFIED) {
+      return InvalidField("session.visibility", "is required");
+    }
+    if (updated.title().empty()) return InvalidField("session.title", "is required");
+    RETURN_IF_ERROR(CheckSessionFields(caller, updated, "session", /*creating=*/false));
+    session = std::move(updated);
+    change.EmitSession();
+    reply = session;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Session> SessionController::StartSession(
+    const Caller& caller, const retro::v1::StartSessionRequest& request) {
+  ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
+  return Mutate<Session>(caller, ids[0], "StartSession", request.request_id(),
+                         [&](Change& change, Session& reply) {
+                           Session& session = change.session();
+                           RETURN_IF_ERROR(CheckDriver(caller, session));
+                           RETURN_IF_ERROR(CheckState(session, {retro::v1::DRAFT}, "start"));
+                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+                           session.set_state(retro::v1::LIVE);
+                           session.set_stage(retro::v1::CONTEXT);
+                           change.EmitSession();
+                           reply = session;
+                           return absl::OkStatus();
+                         });
+}
+
+absl::StatusOr<Session> SessionController::SetStage(const Caller& caller,
+                                                    const retro::v1::SetStageRequest& request) {
+  ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
+  if (!retro::v1::Stage_IsValid(request.stage()) ||
+      request.stage() == retro::v1::STAGE_UNSPECIFIED) {
+    return InvalidField("stage", "must be one of CONTEXT, TIMELINE, WENT_WELL, WENT_WRONG, "
+                                 "LESSONS, ACTION_PLAN");
+  }
+  if (request.has_stage_deadline()) {
+    const auto& deadline = request.stage_deadline();
+    if (deadline.seconds() < 0 || deadline.seconds() > 253402300799 || deadline.nanos() < 0 ||
+        deadline.nanos() > 999999999) {
+      return InvalidField("stage_deadline", "is not a valid timestamp");
+    }
+  }
+  return Mutate<Session>(caller, ids[0], "SetStage", request.request_id(),
+                         [&](Change& change, Session& reply) {
+                           Session& session = change.session();
+                           RETURN_IF_ERROR(CheckDriver(caller, session));
+                           RETURN_IF_ERROR(CheckState(session, {retro::v1::LIVE, retro::v1::REVIEW},
+                                                      "change the stage of"));
+                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+                           session.set_stage(request.stage());
+                           if (request.has_stage_deadline()) {
+                             *session.mutable_stage_deadline() = request.stage_deadline();
+                           } else {
+                             session.clear_stage_deadline();
+                           }
+                           change.EmitSession();
+                           reply = session;
+                           return absl::OkStatus();
+                         });
+}
+
+absl::StatusOr<Session> SessionController::RevealStage(
+    const Caller& caller, const retro::v1::RevealStageRequest& request) {
+  ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
+  if (!retro::v1::Stage_IsValid(request.stage())) {
+    return InvalidField("stage", "is not a known stage");
+  }
+  return Mutate<Session>(
+      caller, ids[0], "RevealStage", request.request_id(), [&](Change& change, Session& reply) {
+        Session& session = change.session();
+        RETURN_IF_ERROR(CheckDriver(caller, session));
+        RETURN_IF_ERROR(
+            CheckState(session, {retro::v1::LIVE, retro::v1::REVIEW}, "reveal a stage of"));
+        retro::v1::Stage stage =
+            request.stage() == retro::v1::STAGE_UNSPECIFIED ? session.stage() : request.stage();
+        RETURN_IF_ERROR(RevealAnnotations(sessions_, change, stage));
+        const auto& revealed = session.revealed_stages();
+        if (std::find(revealed.begin(), revealed.end(), stage) == revealed.end()) {
+          session.add_revealed_stages(stage);
+        }
+        change.EmitSession();
+        reply = session;
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<Session> SessionController::EndSession(const Caller& caller,
+                                                      const retro::v1::EndSessionRequest& request) {
+  ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
+  return Mutate<Session>(caller, ids[0], "EndSession", request.request_id(),
+                         [&](Change& change, Session& reply) {
+                           Session& session = change.session();
+                           RETURN_IF_ERROR(CheckDriver(caller, session));
+                           RETURN_IF_ERROR(CheckState(session, {retro::v1::LIVE}, "end"));
+                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+                           session.set_state(retro::v1::REVIEW);
+                           session.clear_stage_deadline();
+                           change.EmitSession();
+                           reply = session;
+                           return absl::OkStatus();
+                         });
+}
+
+absl::StatusOr<Session> SessionController::PublishSession(
+    const Caller& caller, const retro::v1::PublishSessionRequest& request) {
+  ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
+  return Mutate<Session>(caller, ids[0], "PublishSession", request.request_id(),
+                         [&](Change& change, Session& reply) {
+                           Session& session = change.session();
+                           RETURN_IF_ERROR(CheckDriver(caller, session));
+                           RETURN_IF_ERROR(CheckState(session, {retro::v1::REVIEW}, "publish"));
+                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+                           // Nothing stays hidden in a published retrospective.
+                           RETURN_IF_ERROR(RevealAnnotations(sessions_, change,
+                                                             retro::v1::STAGE_UNSPECIFIED));
+                           session.set_state(retro::v1::PUBLISHED);
+                           change.EmitSession();
+                           reply = session;
+                           return absl::OkStatus();
+                         });
+}
+
+namespace {
+
+absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionController::Change& change,
+                               retro::v1::Stage stage) {
+  std::vector<Annotation> hidden;
+  RETURN_IF_ERROR(sessions.ScanAnnotations(change.ref(), "", [&](Annotation&& annotation) {
+    if (!annotation.revealed() &&
+        (stage == retro::v1::STAGE_UNSPECIFIED || annotation.stage() == stage)) {
+      hidden.push_back(std::move(annotation));
+    }
+    return true;
+  }));
+  for (Annotation& annotation : hidden) {
+    annotation.set_revealed(true);
+    change.EmitAnnotation(annotation);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+}  // namespace retro::core
+
+namespace retro::core {
+// Mutate is defined here and used by the annotation operations too.
+template absl::StatusOr<retro::v1::Annotation> SessionController::Mutate<retro::v1::Annotation>(
+    const Caller&, const std::string&, absl::string_view, const std::string&,
+    const std::function<absl::Status(Change&, retro::v1::Annotation&)>&);
+template absl::StatusOr<retro::v1::ActionItem> SessionController::Mutate<retro::v1::ActionItem>(
+    const Caller&, const std::string&, absl::string_view, const std::string&,
+    const std::function<absl::Status(Change&, retro::v1::ActionItem&)>&);
+template absl::StatusOr<retro::v1::GroupAnnotationsResponse>
+SessionController::Mutate<retro::v1::GroupAnnotationsResponse>(
+    const Caller&, const std::string&, absl::string_view, const std::string&,
+    const std::function<absl::Status(Change&, retro::v1::GroupAnnotationsResponse&)>&);
+}  // namespace retro::core

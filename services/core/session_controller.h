@@ -1,0 +1,134 @@
+// SessionController: the rules of deal retrospectives, from a validated
+// caller to durable events.
+//
+// Every change to a session runs under that session's lock: the request is
+// checked against the stored state, turned into events with the next
+// sequences, and appended to the EventLog together with the new state and
+// the remembered reply, in one durable write. The reply is returned only
+// after that write is synced. Changes to different sessions run in
+// parallel and share fsyncs through the storage engine's group commit.
+//
+// Errors are absl statuses: INVALID_ARGUMENT naming the field,
+// NOT_FOUND for anything the caller may not see, PERMISSION_DENIED for the
+// wrong role, FAILED_PRECONDITION for the wrong state, ABORTED for a stale
+// etag. Thread-safe. All references are borrowed and must outlive it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "retro/v1/annotation_service.pb.h"
+#include "retro/v1/session_service.pb.h"
+#include "services/common/clock.h"
+#include "services/common/ids.h"
+#include "services/core/caller.h"
+#include "storage/directory_store.h"
+#include "storage/event_log.h"
+#include "storage/session_store.h"
+
+namespace retro::core {
+
+class SessionController {
+ public:
+  SessionController(storage::EventLog& log, storage::SessionStore& sessions,
+                    storage::DirectoryStore& directory, Clock& clock, IdGenerator& ids)
+      : log_(log), sessions_(sessions), directory_(directory), clock_(clock), ids_(ids) {}
+
+  // SessionService.
+  absl::StatusOr<retro::v1::Session> CreateSession(const Caller& caller,
+                                                   const retro::v1::CreateSessionRequest& request);
+  absl::StatusOr<retro::v1::Session> GetSession(const Caller& caller,
+                                                const retro::v1::GetSessionRequest& request);
+  absl::StatusOr<retro::v1::ListSessionsResponse> ListSessions(
+      const Caller& caller, const retro::v1::ListSessionsRequest& request);
+  absl::StatusOr<retro::v1::Session> UpdateSession(const Caller& caller,
+                                                   const retro::v1::UpdateSessionRequest& request);
+  absl::StatusOr<retro::v1::Session> StartSession(const Caller& caller,
+                                                  const retro::v1::StartSessionRequest& request);
+  absl::StatusOr<retro::v1::Session> SetStage(const Caller& caller,
+                                              const retro::v1::SetStageRequest& request);
+  absl::StatusOr<retro::v1::Session> RevealStage(const Caller& caller,
+                                                 const retro::v1::RevealStageRequest& request);
+  absl::StatusOr<retro::v1::Session> EndSession(const Caller& caller,
+                                                const retro::v1::EndSessionRequest& request);
+  absl::StatusOr<retro::v1::Session> PublishSession(
+      const Caller& caller, const retro::v1::PublishSessionRequest& request);
+
+  // AnnotationService.
+  absl::StatusOr<retro::v1::Annotation> AddAnnotation(
+      const Caller& caller, const retro::v1::AddAnnotationRequest& request);
+  absl::StatusOr<retro::v1::Annotation> EditAnnotation(
+      const Caller& caller, const retro::v1::EditAnnotationRequest& request);
+  absl::StatusOr<retro::v1::Annotation> DeleteAnnotation(
+      const Caller& caller, const retro::v1::DeleteAnnotationRequest& request);
+  absl::StatusOr<retro::v1::Annotation> VoteAnnotation(
+      const Caller& caller, const retro::v1::VoteAnnotationRequest& request);
+  absl::StatusOr<retro::v1::GroupAnnotationsResponse> GroupAnnotations(
+      const Caller& caller, const retro::v1::GroupAnnotationsRequest& request);
+  absl::StatusOr<retro::v1::ListAnnotationsResponse> ListAnnotations(
+      const Caller& caller, const retro::v1::ListAnnotationsRequest& request);
+  absl::StatusOr<retro::v1::ActionItem> AddActionItem(
+      const Caller& caller, const retro::v1::AddActionItemRequest& request);
+  absl::StatusOr<retro::v1::ActionItem> UpdateActionItem(
+      const Caller& caller, const retro::v1::UpdateActionItemRequest& request);
+  absl::StatusOr<retro::v1::ListActionItemsResponse> ListActionItems(
+      const Caller& caller, const retro::v1::ListActionItemsRequest& request);
+
+  // For WatchSession: the session if the caller may see it (with
+  // last_sequence), else NOT_FOUND.
+  absl::StatusOr<retro::v1::Session> SessionForWatch(const Caller& caller,
+                                                     const std::string& session_id);
+
+  // One change being built under a session's lock (change.h; internal).
+  class Change;
+
+ private:
+  // Per-session state kept between requests. Guarded by mu.
+  struct Slot {
+    absl::Mutex mu;
+    // Votes of the session, loaded on first use: (annotation id, user id).
+    bool votes_loaded ABSL_GUARDED_BY(mu) = false;
+    absl::flat_hash_set<std::pair<std::string, std::string>> votes ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, int> votes_by_user ABSL_GUARDED_BY(mu);
+  };
+
+  // Runs build under the session's lock and commits what it produced. The
+  // reply is remembered under request_id (when set) for retries.
+  template <typename Reply>
+  absl::StatusOr<Reply> Mutate(const Caller& caller, const std::string& session_id,
+                               absl::string_view method, const std::string& request_id,
+                               const std::function<absl::Status(Change&, Reply&)>& build);
+  absl::Status Commit(const Caller& caller, Change& change, absl::string_view method,
+                      const std::string& request_id, const std::string& reply_bytes);
+
+  Slot& SlotFor(const std::string& org_id, const std::string& session_id);
+  absl::Status LoadVotes(const storage::SessionRef& ref, Slot& slot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot.mu);
+  absl::StatusOr<retro::v1::Session> LoadVisible(const Caller& caller,
+                                                 const std::string& session_id);
+  absl::StatusOr<retro::v1::Annotation> LoadAnnotation(const Caller& caller,
+                                                       const storage::SessionRef& ref,
+                                                       absl::string_view field,
+                                                       const std::string& annotation_id);
+  absl::Status CheckSessionFields(const Caller& caller, const retro::v1::Session& session,
+                                  absl::string_view prefix, bool creating);
+  absl::Status CheckUserExists(const std::string& org_id, absl::string_view field,
+                               const std::string& user_id);
+
+  storage::EventLog& log_;
+  storage::SessionStore& sessions_;
+  storage::DirectoryStore& directory_;
+  Clock& clock_;
+  IdGenerator& ids_;
+
+  absl::Mutex slots_mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(slots_mu_);
+  absl::Mutex create_mu_;  // Serializes session creation (id checks, request ids).
+};
+
+}  // namespace retro::core

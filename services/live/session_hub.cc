@@ -1,0 +1,152 @@
+#include "services/live/session_hub.h"
+
+#include <algorithm>
+
+namespace retro::live {
+
+std::shared_ptr<const std::string> Subscription::Pop() {
+  absl::MutexLock lock(&mu_);
+  if (queue_.empty()) return nullptr;
+  std::shared_ptr<const std::string> bytes = std::move(queue_.front());
+  queue_.pop_front();
+  queued_bytes_ -= bytes->size();
+  return bytes;
+}
+
+bool Subscription::overflowed() const {
+  absl::MutexLock lock(&mu_);
+  return overflowed_;
+}
+
+bool Subscription::closed() const {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
+uint64_t Subscription::last_sequence() const {
+  absl::MutexLock lock(&mu_);
+  return last_sequence_;
+}
+
+bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> bytes) {
+  absl::MutexLock lock(&mu_);
+  if (overflowed_) return false;
+  if (sequence != 0) last_sequence_ = sequence;
+  if (queue_.size() + 1 > limits_.max_events ||
+      queued_bytes_ + bytes->size() > limits_.max_bytes) {
+    overflowed_ = true;
+    queue_.clear();  // The stream ends; free the memory now.
+    queued_bytes_ = 0;
+    return true;
+  }
+  bool was_empty = queue_.empty();
+  queued_bytes_ += bytes->size();
+  queue_.push_back(std::move(bytes));
+  return was_empty;
+}
+
+std::shared_ptr<const std::string> SessionHub::BytesFor(const LiveEvent& event,
+                                                        const std::string& viewer_id) {
+  if (event.author_bytes != nullptr && !event.author_id.empty() && viewer_id == event.author_id) {
+    return event.author_bytes;
+  }
+  return event.public_bytes;
+}
+
+void SessionHub::Publish(const std::string& session_key, const std::vector<LiveEvent>& events) {
+  std::vector<std::shared_ptr<Subscription>> to_wake;
+  {
+    absl::MutexLock lock(&mu_);
+    Channel& channel = channels_[session_key];
+    for (const LiveEvent& event : events) {
+      if (event.sequence != 0) {
+        if (event.sequence <= channel.last_sequence) continue;
+        channel.last_sequence = event.sequence;
+        channel.recent.push_back(event);
+        while (channel.recent.size() > recent_kept_) channel.recent.pop_front();
+      }
+      for (const std::shared_ptr<Subscription>& subscription : channel.subscriptions) {
+        std::shared_ptr<const std::string> bytes = BytesFor(event, subscription->viewer_id());
+        if (bytes == nullptr) continue;
+        if (subscription->Push(event.sequence, std::move(bytes))) to_wake.push_back(subscription);
+      }
+    }
+    if (channel.subscriptions.empty()) channel.recent.clear();  // Nobody to catch up.
+  }
+  std::sort(to_wake.begin(), to_wake.end());
+  to_wake.erase(std::unique(to_wake.begin(), to_wake.end()), to_wake.end());
+  for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
+}
+
+SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_t after_sequence,
+                                         const std::string& viewer_id,
+                                         std::function<void()> wake) {
+  Joined joined;
+  bool wake_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    Channel& channel = channels_[session_key];
+    if (after_sequence < channel.last_sequence) {
+      // The watcher misses events; the recent ones must cover the gap.
+      bool covered = !channel.recent.empty() && channel.recent.front().sequence <= after_sequence + 1;
+      if (!covered) {
+        joined.catch_up_to = channel.last_sequence;
+        return joined;
+      }
+    } else {
+      // The watcher read the log further than the hub has published: the
+      // rest will be published soon; everything up to here is skipped.
+      channel.last_sequence = after_sequence;
+    }
+    auto subscription = std::make_shared<Subscription>(viewer_id, limits_, std::move(wake));
+    for (const LiveEvent& event : channel.recent) {
+      if (event.sequence <= after_sequence) continue;
+      std::shared_ptr<const std::string> bytes = BytesFor(event, viewer_id);
+      if (bytes != nullptr) wake_now |= subscription->Push(event.sequence, std::move(bytes));
+    }
+    channel.subscriptions.push_back(subscription);
+    joined.subscription = std::move(subscription);
+    joined.watchers = static_cast<int>(channel.subscriptions.size());
+  }
+  if (wake_now) joined.subscription->Wake();
+  return joined;
+}
+
+int SessionHub::Unsubscribe(const std::string& session_key, const Subscription* subscription) {
+  absl::MutexLock lock(&mu_);
+  auto it = channels_.find(session_key);
+  if (it == channels_.end()) return 0;
+  auto& subscriptions = it->second.subscriptions;
+  subscriptions.erase(std::remove_if(subscriptions.begin(), subscriptions.end(),
+                                     [&](const std::shared_ptr<Subscription>& s) {
+                                       return s.get() == subscription;
+                                     }),
+                      subscriptions.end());
+  if (subscriptions.empty()) it->second.recent.clear();
+  return static_cast<int>(subscriptions.size());
+}
+
+int SessionHub::WatcherCount(const std::string& session_key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = channels_.find(session_key);
+  return it == channels_.end() ? 0 : static_cast<int>(it->second.subscriptions.size());
+}
+
+void SessionHub::CloseAll() {
+  std::vector<std::shared_ptr<Subscription>> all;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [key, channel] : channels_) {
+      for (auto& subscription : channel.subscriptions) all.push_back(subscription);
+    }
+  }
+  for (auto& subscription : all) {
+    {
+      absl::MutexLock lock(&subscription->mu_);
+      subscription->closed_ = true;
+    }
+    subscription->Wake();
+  }
+}
+
+}  // namespace retro::live

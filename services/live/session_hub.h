@@ -1,0 +1,127 @@
+// SessionHub: in-process fan-out of a session's new events to its watchers.
+//
+// The hub knows neither gRPC nor RocksDB: it moves already-encoded event
+// bytes. Each event is encoded once per audience (everyone, and its author
+// when the author sees more) and the same bytes are shared by every
+// watcher's queue. Each watcher has a bounded queue; a watcher that falls
+// too far behind is marked overflowed and woken, so its stream can end with
+// RESOURCE_EXHAUSTED; it never slows the publisher or the others.
+//
+// The hub also keeps the last few events of each session, so that a
+// watcher that has replayed the log up to sequence N can join without a
+// gap even if events after N were published meanwhile.
+//
+// Thread-safe. Wake-ups are called with no hub lock held.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
+namespace retro::live {
+
+// One event of a session's log, encoded for its audiences.
+struct LiveEvent {
+  uint64_t sequence = 0;
+  // What everyone sees; null when the event is for its author only.
+  std::shared_ptr<const std::string> public_bytes;
+  // What author_id sees when it differs from public_bytes; else null.
+  std::string author_id;
+  std::shared_ptr<const std::string> author_bytes;
+};
+
+struct WatcherLimits {
+  size_t max_events = 4096;
+  size_t max_bytes = 8 << 20;
+};
+
+// A watcher's place in a session: its queue and its state. Shared by the
+// hub and the stream that drains it.
+class Subscription {
+ public:
+  Subscription(std::string viewer_id, WatcherLimits limits, std::function<void()> wake)
+      : viewer_id_(std::move(viewer_id)), limits_(limits), wake_(std::move(wake)) {}
+
+  // Takes the next queued bytes, or null when the queue is empty.
+  std::shared_ptr<const std::string> Pop();
+  // True once the queue overflowed; the stream should end.
+  bool overflowed() const;
+  // True once the hub closed (server shutting down); the stream should end.
+  bool closed() const;
+  const std::string& viewer_id() const { return viewer_id_; }
+  // Highest sequence queued so far.
+  uint64_t last_sequence() const;
+
+ private:
+  friend class SessionHub;
+  // Queues the bytes; returns true when the stream should be woken (queue
+  // was empty, or it just overflowed).
+  bool Push(uint64_t sequence, std::shared_ptr<const std::string> bytes);
+  void Wake() { wake_(); }
+
+  const std::string viewer_id_;
+  const WatcherLimits limits_;
+  const std::function<void()> wake_;
+  mutable absl::Mutex mu_;
+  std::deque<std::shared_ptr<const std::string>> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class SessionHub {
+ public:
+  explicit SessionHub(size_t recent_events_kept = 512, WatcherLimits limits = {})
+      : recent_kept_(recent_events_kept), limits_(limits) {}
+
+  // Delivers events of one session, in sequence order, to its watchers.
+  // Events at or below what the hub has seen for the session are ignored.
+  void Publish(const std::string& session_key, const std::vector<LiveEvent>& events);
+
+  // Result of Subscribe.
+  struct Joined {
+    // Set when the watcher joined; it receives every event after the
+    // sequence it gave.
+    std::shared_ptr<Subscription> subscription;
+    // When not joined: the watcher must first catch up to this sequence
+    // from the log, then try again.
+    uint64_t catch_up_to = 0;
+    int watchers = 0;
+  };
+  // Joins viewer_id to the session's live events after after_sequence (the
+  // last sequence the watcher already has). wake is called, without hub
+  // locks, whenever the subscription has something new to take.
+  Joined Subscribe(const std::string& session_key, uint64_t after_sequence,
+                   const std::string& viewer_id, std::function<void()> wake);
+  // Removes the subscription; returns the number of watchers left.
+  int Unsubscribe(const std::string& session_key, const Subscription* subscription);
+
+  int WatcherCount(const std::string& session_key) const;
+
+  // Closes every subscription and wakes its stream (server shutdown).
+  void CloseAll();
+
+ private:
+  struct Channel {
+    uint64_t last_sequence = 0;
+    std::deque<LiveEvent> recent;
+    std::vector<std::shared_ptr<Subscription>> subscriptions;
+  };
+  static std::shared_ptr<const std::string> BytesFor(const LiveEvent& event,
+                                                     const std::string& viewer_id);
+
+  const size_t recent_kept_;
+  const WatcherLimits limits_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Channel> channels_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace retro::live

@@ -1,0 +1,85 @@
+#include "services/live/session_hub.h"
+
+#include <atomic>
+
+#include "gtest/gtest.h"
+
+namespace retro::live {
+namespace {
+
+LiveEvent Event(uint64_t sequence, const std::string& text) {
+  LiveEvent event;
+  event.sequence = sequence;
+  event.public_bytes = std::make_shared<const std::string>(text);
+  return event;
+}
+
+std::vector<std::string> Drain(Subscription& subscription) {
+  std::vector<std::string> out;
+  while (auto bytes = subscription.Pop()) out.push_back(*bytes);
+  return out;
+}
+
+TEST(SessionHubTest, WatchersSeeTheSameOrderedEventsAndShareBytes) {
+  SessionHub hub;
+  std::atomic<int> wakes{0};
+  auto a = hub.Subscribe("s", 0, "ann", [&] { ++wakes; });
+  auto b = hub.Subscribe("s", 0, "bob", [&] { ++wakes; });
+  ASSERT_TRUE(a.subscription && b.subscription);
+  EXPECT_EQ(b.watchers, 2);
+  std::vector<LiveEvent> events = {Event(1, "one"), Event(2, "two")};
+  hub.Publish("s", events);
+  hub.Publish("s", {Event(2, "two again"), Event(3, "three")});  // 2 is not repeated.
+  EXPECT_EQ(Drain(*a.subscription), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(Drain(*b.subscription), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_GE(wakes.load(), 2);
+}
+
+TEST(SessionHubTest, AuthorOnlyEventsReachOnlyTheAuthor) {
+  SessionHub hub;
+  auto ann = hub.Subscribe("s", 0, "ann", [] {});
+  auto bob = hub.Subscribe("s", 0, "bob", [] {});
+  LiveEvent hidden;
+  hidden.sequence = 1;
+  hidden.author_id = "ann";
+  hidden.author_bytes = std::make_shared<const std::string>("ann's private note");
+  hub.Publish("s", {hidden, Event(2, "public")});
+  EXPECT_EQ(Drain(*ann.subscription),
+            (std::vector<std::string>{"ann's private note", "public"}));
+  EXPECT_EQ(Drain(*bob.subscription), (std::vector<std::string>{"public"}));
+}
+
+TEST(SessionHubTest, LateJoinerCatchesUpFromRecentOrIsSentToTheLog) {
+  SessionHub hub(/*recent_events_kept=*/2);
+  auto first = hub.Subscribe("s", 0, "ann", [] {});
+  hub.Publish("s", {Event(1, "one"), Event(2, "two"), Event(3, "three")});
+  // Has 1: the hub kept only 2 and 3, so 2.. is covered.
+  auto covered = hub.Subscribe("s", 1, "bob", [] {});
+  ASSERT_TRUE(covered.subscription);
+  EXPECT_EQ(Drain(*covered.subscription), (std::vector<std::string>{"two", "three"}));
+  // Has nothing: must read the log up to 3 first.
+  auto behind = hub.Subscribe("s", 0, "cat", [] {});
+  EXPECT_FALSE(behind.subscription);
+  EXPECT_EQ(behind.catch_up_to, 3u);
+}
+
+TEST(SessionHubTest, WatcherThatFallsBehindOverflowsAloneAndIsWoken) {
+  WatcherLimits limits;
+  limits.max_events = 3;
+  SessionHub hub(16, limits);
+  std::atomic<int> slow_wakes{0};
+  auto slow = hub.Subscribe("s", 0, "slow", [&] { ++slow_wakes; });
+  auto fast = hub.Subscribe("s", 0, "fast", [] {});
+  for (uint64_t i = 1; i <= 5; ++i) {
+    hub.Publish("s", {Event(i, std::to_string(i))});
+    Drain(*fast.subscription);  // The fast watcher keeps up.
+  }
+  EXPECT_TRUE(slow.subscription->overflowed());
+  EXPECT_FALSE(fast.subscription->overflowed());
+  EXPECT_EQ(slow.subscription->Pop(), nullptr);  // Memory released.
+  EXPECT_GE(slow_wakes.load(), 2);
+  EXPECT_EQ(hub.Unsubscribe("s", slow.subscription.get()), 1);
+}
+
+}  // namespace
+}  // namespace retro::live

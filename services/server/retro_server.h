@@ -1,0 +1,76 @@
+// RetroServer: a running retrod: the database, the stores, the controllers,
+// the live hub and the gRPC server, wired together and torn down in order.
+// Used by retrod's main and by in-process tests.
+//
+//   ASSIGN_OR_RETURN(auto server, RetroServer::Start(options));
+//   ... server->port() ...
+//   server->Shutdown(absl::Seconds(5));
+//
+// Thread-safe: Shutdown may be called from any thread, once or more.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/clock.h"
+#include "services/common/ids.h"
+#include "services/live/session_hub.h"
+
+namespace rocksdb {
+class Env;
+}
+
+namespace retro::server {
+
+struct ServerOptions {
+  // host:port; port 0 picks a free one (see RetroServer::address()).
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "./var/data";
+  // Created with a fresh token (mode 0600) when missing.
+  std::string root_token_file = "./var/root_token";
+  live::WatcherLimits watcher_limits;
+  // Events kept per session so that watchers join without a gap.
+  size_t recent_events_kept = 1024;
+  // Bound on the memory gRPC may use for calls and its threads.
+  int64_t memory_quota_bytes = int64_t{1} << 30;
+  int max_threads = 512;
+  // A client that stops answering keepalive pings is dropped after
+  // keepalive_time + keepalive_timeout.
+  absl::Duration keepalive_time = absl::Seconds(20);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
+  // Borrowed; nullptr means the real clock, random ids, default Env.
+  Clock* clock = nullptr;
+  IdGenerator* ids = nullptr;
+  rocksdb::Env* env = nullptr;
+};
+
+class RetroServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<RetroServer>> Start(const ServerOptions& options);
+  // Shuts down (with a short grace) if not done yet.
+  ~RetroServer();
+
+  // "host:port" actually bound.
+  const std::string& address() const;
+  int port() const;
+  const std::string& root_token_file() const;
+
+  // Ends every watch with UNAVAILABLE, lets in-flight calls finish until
+  // the grace runs out, then closes the database cleanly.
+  void Shutdown(absl::Duration grace);
+  // Blocks until Shutdown has completed.
+  void Wait();
+
+ private:
+  struct Parts;
+  explicit RetroServer(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// Reads the root token from path, creating the file with a fresh token
+// (mode 0600) when it does not exist. Sets *created accordingly.
+absl::StatusOr<std::string> LoadOrCreateRootToken(const std::string& path, bool* created);
+
+}  // namespace retro::server

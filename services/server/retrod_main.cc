@@ -1,0 +1,67 @@
+// retrod: the retro server.
+//
+//   retrod --listen=127.0.0.1:0 --data_dir=./var/data --root_token_file=./var/root_token
+//
+// Logs the address it bound ("retrod listening on HOST:PORT"), so tests can
+// use port 0. SIGTERM or SIGINT shut it down gracefully.
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "services/server/retro_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on; port 0 picks one");
+ABSL_FLAG(std::string, data_dir, "./var/data", "RocksDB data directory");
+ABSL_FLAG(std::string, root_token_file, "./var/root_token",
+          "file holding the root token; created (mode 0600) when missing");
+ABSL_FLAG(int64_t, shutdown_grace_seconds, 10, "how long in-flight calls may run on shutdown");
+
+namespace {
+
+void Log(const std::string& message) {
+  std::string now = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  std::fprintf(stderr, "%s retrod %s\n", now.c_str(), message.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("retrod: live deal retrospectives over gRPC, stored in RocksDB");
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals are taken by sigwait below, never by a random thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  retro::server::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.root_token_file = absl::GetFlag(FLAGS_root_token_file);
+  bool existed = access(options.root_token_file.c_str(), F_OK) == 0;
+  auto server = retro::server::RetroServer::Start(options);
+  if (!server.ok()) {
+    Log("cannot start: " + std::string(server.status().ToString()));
+    return 1;
+  }
+  Log((existed ? "root token in " : "created root token in ") + options.root_token_file);
+  Log("data in " + options.data_dir);
+  Log("listening on " + (*server)->address());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  Log(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+      ", shutting down");
+  (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  Log("stopped");
+  return 0;
+}

@@ -1,0 +1,165 @@
+#include "storage/database.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "storage/keys.h"
+
+namespace retro::storage {
+namespace {
+
+const char* const kTableNames[kTableCount] = {
+    "directory", "sessions", "annotations", "action_items", "votes", "events", "requests",
+};
+
+rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsIOError() || s.IsNoSpace() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() ||
+      s.IsIncomplete()) {
+    return absl::UnavailableError(message);
+  }
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  return absl::InternalError(message);
+}
+
+}  // namespace
+
+struct Database::Batch::Op {
+  Table table;
+  bool is_delete;
+  std::string key;
+  std::string value;
+};
+
+Database::Batch::Batch() : ops_(std::make_unique<std::vector<Op>>()) {}
+Database::Batch::~Batch() = default;
+Database::Batch::Batch(Batch&&) noexcept = default;
+Database::Batch& Database::Batch::operator=(Batch&&) noexcept = default;
+
+void Database::Batch::Put(Table table, absl::string_view key, absl::string_view value) {
+  ops_->push_back(Op{table, false, std::string(key), std::string(value)});
+}
+void Database::Batch::Delete(Table table, absl::string_view key) {
+  ops_->push_back(Op{table, true, std::string(key), std::string()});
+}
+int Database::Batch::Count() const { return static_cast<int>(ops_->size()); }
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.env = options.env ? options.env : rocksdb::Env::Default();
+  db_options.IncreaseParallelism(2);
+  db_options.max_open_files = 512;
+  // Many writers commit through one leader; each still waits for the sync.
+  db_options.enable_pipelined_write = false;
+  db_options.manual_wal_flush = false;
+
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_cache = rocksdb::NewLRUCache(64 << 20);
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  cf_options.compression = rocksdb::kLZ4Compression;
+  cf_options.write_buffer_size = 16 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const char* name : kTableNames) descriptors.emplace_back(name, cf_options);
+
+  std::unique_ptr<Database> database(new Database());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("opening database at ", options.path));
+  database->db_.reset(db);
+  // handles[0] is the default column family, which retro does not use.
+  database->handles_.assign(handles.begin(), handles.end());
+  return database;
+}
+
+Database::~Database() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* Database::Handle(Table table) const {
+  return handles_[static_cast<int>(table) + 1];
+}
+
+absl::Status Database::Write(const Batch& batch) {
+  rocksdb::WriteBatch write_batch;
+  for (const Batch::Op& op : *batch.ops_) {
+    rocksdb::Status s = op.is_delete ? write_batch.Delete(Handle(op.table), op.key)
+                                     : write_batch.Put(Handle(op.table), op.key, op.value);
+    if (!s.ok()) return FromRocks(s, "building write batch");
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocks(db_->Write(write_options, &write_batch), "writing");
+}
+
+absl::StatusOr<std::optional<std::string>> Database::Get(Table table, absl::string_view key) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(table), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading");
+  return value;
+}
+
+absl::Status Database::Scan(
+    Table table, absl::string_view prefix, absl::string_view start_after,
+    const std::function<bool(absl::string_view key, absl::string_view value)>& visit) {
+  std::string upper = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Handle(table)));
+  if (start_after.empty()) {
+    it->Seek(ToSlice(prefix));
+  } else {
+    it->Seek(ToSlice(start_after));
+    if (it->Valid() && it->key() == ToSlice(start_after)) it->Next();
+  }
+  for (; it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!visit(key, absl::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "scanning");
+}
+
+absl::StatusOr<std::optional<std::string>> Database::LastKeyWithPrefix(Table table,
+                                                                       absl::string_view prefix) {
+  std::string upper = keys::PrefixEnd(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(table)));
+  if (upper.empty()) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(upper);
+    if (it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
+  }
+  if (!it->Valid()) {
+    if (!it->status().ok()) return FromRocks(it->status(), "seeking");
+    return std::nullopt;
+  }
+  absl::string_view key(it->key().data(), it->key().size());
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  return std::string(key);
+}
+
+}  // namespace retro::storage

@@ -1,0 +1,103 @@
+// Database: the one embedded RocksDB instance of a retrod data directory,
+// with a column family per kind of data (see keys.h for the layouts).
+//
+// Only storage/ uses this class; everything above storage talks to the
+// stores and the event log built on it. Thread-safe: RocksDB serializes
+// writers and shares one fsync among concurrent synced writes (group
+// commit). Every Write is synced before it returns: acknowledged means
+// durable.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace retro::storage {
+
+enum class Table {
+  kDirectory,
+  kSessions,
+  kAnnotations,
+  kActionItems,
+  kVotes,
+  kEvents,
+  kRequests,
+};
+inline constexpr int kTableCount = 7;
+
+struct DatabaseOptions {
+  // The data directory; created when missing.
+  std::string path;
+  // Borrowed; nullptr means the default Env. Tests inject faulty ones.
+  rocksdb::Env* env = nullptr;
+};
+
+class Database {
+ public:
+  // A set of writes applied atomically by Database::Write. Not thread-safe.
+  class Batch {
+   public:
+    Batch();
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    Batch& operator=(Batch&&) noexcept;
+
+    void Put(Table table, absl::string_view key, absl::string_view value);
+    void Delete(Table table, absl::string_view key);
+    int Count() const;
+
+   private:
+    friend class Database;
+    // Writes are recorded per table and bound to handles at Write time, so a
+    // Batch can be built without a Database at hand.
+    struct Op;
+    std::unique_ptr<std::vector<Op>> ops_;
+  };
+
+  // Opens (creating when missing) the database at options.path.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+  // Flushes nothing extra: every acknowledged write was already synced.
+  ~Database();
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Applies the batch atomically and syncs it before returning. Disk
+  // trouble (full, read-only, I/O error) is UNAVAILABLE.
+  [[nodiscard]] absl::Status Write(const Batch& batch);
+
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key);
+
+  // Calls visit(key, value) for keys starting with prefix, in key order,
+  // beginning after start_after (or at the prefix when empty), until visit
+  // returns false.
+  [[nodiscard]] absl::Status Scan(
+      Table table, absl::string_view prefix, absl::string_view start_after,
+      const std::function<bool(absl::string_view key, absl::string_view value)>& visit);
+
+  // The greatest key starting with prefix, if any.
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> LastKeyWithPrefix(
+      Table table, absl::string_view prefix);
+
+ private:
+  Database() = default;
+  rocksdb::ColumnFamilyHandle* Handle(Table table) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // Owned; indexed by Table.
+};
+
+}  // namespace retro::storage
