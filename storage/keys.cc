@@ -12,15 +12,11 @@ std::string Organization(absl::string_view org) { return absl::StrCat("o", kSepV
 std::string Team(absl::string_view org, absl::string_view team) {
   return absl::StrCat(TeamPrefix(org), team);
 }
-std::string TeamPrefix(absl::string_view org) {
-  return absl::StrCat("t", kSepView, org, kSepView);
-}
+std::string TeamPrefix(absl::string_view org) { return absl::StrCat("t", kSepView, org, kSepView); }
 std::string User(absl::string_view org, absl::string_view user) {
   return absl::StrCat(UserPrefix(org), user);
 }
-std::string UserPrefix(absl::string_view org) {
-  return absl::StrCat("u", kSepView, org, kSepView);
-}
+std::string UserPrefix(absl::string_view org) { return absl::StrCat("u", kSepView, org, kSepView); }
 std::string Token(absl::string_view token_id) { return absl::StrCat("k", kSepView, token_id); }
 
 std::string Session(absl::string_view org, absl::string_view session) {

@@ -1,8 +1,8 @@
 #include "storage/kv_event_log.h"
 
 #include "absl/strings/str_cat.h"
-#include "storage/keys.h"
 #include "storage/directory_store.h"
+#include "storage/keys.h"
 #include "storage/status_macros.h"
 
 namespace retro::storage {
@@ -31,16 +31,15 @@ absl::Status KvEventLog::Append(const SessionRef& session, uint64_t expected_las
                                 const SessionWrites& writes) {
   ASSIGN_OR_RETURN(uint64_t last, LastSequence(session));
   if (last != expected_last_sequence) {
-    return absl::AbortedError(absl::StrCat("event log of session ", session.session_id,
-                                           " is at ", last, ", not ",
-                                           expected_last_sequence));
+    return absl::AbortedError(absl::StrCat("event log of session ", session.session_id, " is at ",
+                                           last, ", not ", expected_last_sequence));
   }
   Database::Batch batch;
   uint64_t next = expected_last_sequence;
   for (const retro::v1::SessionEvent& event : events) {
     if (event.sequence() != ++next) {
-      return absl::InternalError(absl::StrCat("event sequence ", event.sequence(),
-                                              " appended where ", next, " belongs"));
+      return absl::InternalError(
+          absl::StrCat("event sequence ", event.sequence(), " appended where ", next, " belongs"));
     }
     batch.Put(Table::kEvents, keys::Event(session.org_id, session.session_id, next),
               event.SerializeAsString());
@@ -53,8 +52,7 @@ absl::Status KvEventLog::Append(const SessionRef& session, uint64_t expected_las
     batch.Put(Table::kSessions, keys::Session(org, sid), stored.SerializeAsString());
   }
   for (const retro::v1::Annotation& a : writes.annotations) {
-    batch.Put(Table::kAnnotations, keys::Child(org, sid, IdOf(a.name())),
-              a.SerializeAsString());
+    batch.Put(Table::kAnnotations, keys::Child(org, sid, IdOf(a.name())), a.SerializeAsString());
   }
   for (const retro::v1::ActionItem& item : writes.action_items) {
     batch.Put(Table::kActionItems, keys::Child(org, sid, IdOf(item.name())),
@@ -80,18 +78,17 @@ absl::StatusOr<std::vector<retro::v1::SessionEvent>> KvEventLog::Read(const Sess
   std::vector<retro::v1::SessionEvent> events;
   if (max_events == 0) return events;
   std::string prefix = keys::SessionChildPrefix(session.org_id, session.session_id);
-  std::string start_after =
-      after_sequence == 0 ? std::string()
-                          : keys::Event(session.org_id, session.session_id, after_sequence);
+  std::string start_after = after_sequence == 0
+                                ? std::string()
+                                : keys::Event(session.org_id, session.session_id, after_sequence);
   absl::Status parse_status;
   RETURN_IF_ERROR(database_.Scan(
       Table::kEvents, prefix, start_after, [&](absl::string_view key, absl::string_view value) {
         retro::v1::SessionEvent event;
         if (!event.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
             event.sequence() != keys::EventSequence(key)) {
-          parse_status = absl::DataLossError(
-              absl::StrCat("unreadable event ", keys::EventSequence(key), " of session ",
-                           session.session_id));
+          parse_status = absl::DataLossError(absl::StrCat(
+              "unreadable event ", keys::EventSequence(key), " of session ", session.session_id));
           return false;
         }
         events.push_back(std::move(event));
@@ -102,9 +99,10 @@ absl::StatusOr<std::vector<retro::v1::SessionEvent>> KvEventLog::Read(const Sess
 }
 
 absl::StatusOr<uint64_t> KvEventLog::LastSequence(const SessionRef& session) {
-  ASSIGN_OR_RETURN(std::optional<std::string> key,
-                   database_.LastKeyWithPrefix(
-                       Table::kEvents, keys::SessionChildPrefix(session.org_id, session.session_id)));
+  ASSIGN_OR_RETURN(
+      std::optional<std::string> key,
+      database_.LastKeyWithPrefix(Table::kEvents,
+                                  keys::SessionChildPrefix(session.org_id, session.session_id)));
   return key ? keys::EventSequence(*key) : 0;
 }
 

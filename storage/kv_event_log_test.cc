@@ -50,8 +50,8 @@ TEST_F(KvEventLogTest, AppendsWithStateAndReadsBackInOrderAfterReopen) {
   log_->SetFollower(&follower);
   SessionWrites writes;
   writes.annotations.push_back(AnnotationEvent(1, "a1").annotation());
-  ASSERT_TRUE(log_->Append(ref_, 0, {AnnotationEvent(1, "a1"), AnnotationEvent(2, "a2")}, writes)
-                  .ok());
+  ASSERT_TRUE(
+      log_->Append(ref_, 0, {AnnotationEvent(1, "a1"), AnnotationEvent(2, "a2")}, writes).ok());
   ASSERT_TRUE(log_->Append(ref_, 2, {AnnotationEvent(3, "a3")}, {}).ok());
   EXPECT_EQ(follower.sequences, (std::vector<uint64_t>{1, 2, 3}));
   log_->SetFollower(nullptr);

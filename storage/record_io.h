@@ -29,8 +29,7 @@ absl::StatusOr<std::optional<Message>> GetRecord(Database& database, Table table
 // after_id, in key order, until visit returns false.
 template <typename Message>
 absl::Status ScanRecords(Database& database, Table table, const std::string& prefix,
-                         const std::string& after_id,
-                         const std::function<bool(Message&&)>& visit) {
+                         const std::string& after_id, const std::function<bool(Message&&)>& visit) {
   absl::Status parse_status;
   std::string start_after = after_id.empty() ? std::string() : prefix + after_id;
   RETURN_IF_ERROR(database.Scan(

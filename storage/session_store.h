@@ -21,13 +21,11 @@ class SessionStore {
   explicit SessionStore(Database& database) : database_(database) {}
 
   // The stored session (last_sequence not filled in), if it exists.
-  [[nodiscard]] absl::StatusOr<std::optional<retro::v1::Session>> GetSession(
-      const SessionRef& ref);
+  [[nodiscard]] absl::StatusOr<std::optional<retro::v1::Session>> GetSession(const SessionRef& ref);
   // Sessions of an organization in id order, after after_id, until visit
   // returns false.
-  [[nodiscard]] absl::Status ScanSessions(
-      const std::string& org_id, const std::string& after_id,
-      const std::function<bool(retro::v1::Session&&)>& visit);
+  [[nodiscard]] absl::Status ScanSessions(const std::string& org_id, const std::string& after_id,
+                                          const std::function<bool(retro::v1::Session&&)>& visit);
 
   [[nodiscard]] absl::StatusOr<std::optional<retro::v1::Annotation>> GetAnnotation(
       const SessionRef& ref, const std::string& annotation_id);

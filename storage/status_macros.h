@@ -11,9 +11,9 @@
 #define RETRO_CONCAT_INNER(a, b) a##b
 #define RETRO_CONCAT(a, b) RETRO_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::absl::Status retro_status_ = (expr);     \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status retro_status_ = (expr);         \
     if (!retro_status_.ok()) return retro_status_; \
   } while (0)
 

@@ -29,8 +29,8 @@ inline absl::StatusOr<core::Caller> Authenticate(core::AdminController& admin,
 }
 
 template <typename Response, typename Run>
-grpc::Status Handle(core::AdminController& admin, grpc::ServerContext* context,
-                    Response* response, Run run) {
+grpc::Status Handle(core::AdminController& admin, grpc::ServerContext* context, Response* response,
+                    Run run) {
   absl::StatusOr<core::Caller> caller = Authenticate(admin, *context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<Response> result = run(*caller);

@@ -129,6 +129,10 @@ WatchReactor::Step WatchReactor::NextStep() {
     subscription_ = std::move(joined.subscription);
     live_ = true;
     deps_->fanout.MaybePublishPresence(hub_key_);
+    // The newcomer learns at once how many watch, whatever the throttle says.
+    step.kind = Step::kWrite;
+    step.bytes = EventFanout::PresenceBytes(joined.watchers, deps_->clock.Now());
+    return step;
   }
   if (subscription_->closed()) {
     step.kind = Step::kFinish;

@@ -23,8 +23,7 @@ std::optional<std::string> ViolatedField(const absl::Status& status) {
 std::string ViolationDescription(const absl::Status& status) {
   std::optional<std::string> field = ViolatedField(status);
   absl::string_view message = status.message();
-  if (field && message.size() >= field->size() + 2 &&
-      message.substr(0, field->size()) == *field) {
+  if (field && message.size() >= field->size() + 2 && message.substr(0, field->size()) == *field) {
     return std::string(message.substr(field->size() + 2));
   }
   return std::string(message);

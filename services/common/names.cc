@@ -23,8 +23,8 @@ absl::StatusOr<std::vector<std::string>> ParseName(
   size_t i = 0;
   for (absl::string_view collection : collections) {
     if (parts[i] != collection || !CheckId(field, parts[i + 1]).ok()) {
-      return InvalidField(field, absl::StrCat("must look like ", expected,
-                                              " with ids matching [a-z0-9-]{1,63}"));
+      return InvalidField(
+          field, absl::StrCat("must look like ", expected, " with ids matching [a-z0-9-]{1,63}"));
     }
     ids.emplace_back(parts[i + 1]);
     i += 2;

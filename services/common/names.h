@@ -13,10 +13,9 @@ namespace retro {
 
 // Parses `name` against collections like {"sessions", "annotations"} and
 // returns the ids in order; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::vector<std::string>> ParseName(absl::string_view field,
-                                                   absl::string_view name,
-                                                   std::initializer_list<absl::string_view>
-                                                       collections);
+absl::StatusOr<std::vector<std::string>> ParseName(
+    absl::string_view field, absl::string_view name,
+    std::initializer_list<absl::string_view> collections);
 
 std::string SessionName(absl::string_view session);
 std::string AnnotationName(absl::string_view session, absl::string_view annotation);

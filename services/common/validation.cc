@@ -55,8 +55,8 @@ absl::Status CheckText(absl::string_view field, absl::string_view text, size_t m
                        bool allow_empty, bool single_line) {
   if (text.empty() && !allow_empty) return InvalidField(field, "is required");
   if (text.size() > max_bytes) {
-    return InvalidField(field, absl::StrCat("must be at most ", max_bytes, " bytes, not ",
-                                            text.size()));
+    return InvalidField(field,
+                        absl::StrCat("must be at most ", max_bytes, " bytes, not ", text.size()));
   }
   for (size_t i = 0; i < text.size();) {
     char32_t cp;
@@ -64,9 +64,9 @@ absl::Status CheckText(absl::string_view field, absl::string_view text, size_t m
     if (length == 0) return InvalidField(field, "is not valid UTF-8");
     bool allowed_space = !single_line && (cp == '\n' || cp == '\t');
     if ((cp < 0x20 && !allowed_space) || (cp >= 0x7F && cp <= 0x9F)) {
-      return InvalidField(field, absl::StrCat("contains control character U+",
-                                              absl::Hex(static_cast<uint32_t>(cp),
-                                                        absl::kZeroPad4)));
+      return InvalidField(field,
+                          absl::StrCat("contains control character U+",
+                                       absl::Hex(static_cast<uint32_t>(cp), absl::kZeroPad4)));
     }
     i += length;
   }
@@ -92,8 +92,8 @@ absl::Status CheckTags(absl::string_view field,
 absl::Status CheckRequestId(absl::string_view field, absl::string_view request_id) {
   if (request_id.size() > 64) return InvalidField(field, "must be at most 64 characters");
   for (char c : request_id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_')) {
       return InvalidField(field, "must match [A-Za-z0-9_-]{1,64}");
     }
   }

@@ -24,8 +24,7 @@ inline constexpr size_t kMaxShortTextBytes = 200;
 // (and, when single_line, neither of those). Empty is refused unless
 // allow_empty.
 [[nodiscard]] absl::Status CheckText(absl::string_view field, absl::string_view text,
-                                     size_t max_bytes, bool allow_empty,
-                                     bool single_line = false);
+                                     size_t max_bytes, bool allow_empty, bool single_line = false);
 // At most 16 distinct tags of at most 64 bytes, single-line text.
 [[nodiscard]] absl::Status CheckTags(absl::string_view field,
                                      const google::protobuf::RepeatedPtrField<std::string>& tags);

@@ -25,10 +25,10 @@ TEST(ValidationTest, TextLimitsUtf8AndControlCharacters) {
   EXPECT_TRUE(CheckText("t", std::string(4000, 'x'), 4000, false).ok());
   EXPECT_FALSE(CheckText("t", std::string("a\0b", 3), 10, false).ok());
   EXPECT_FALSE(CheckText("t", "bell\a", 10, false).ok());
-  EXPECT_FALSE(CheckText("t", "\xc3\x28", 10, false).ok());          // Bad continuation.
-  EXPECT_FALSE(CheckText("t", "\xc0\xaf", 10, false).ok());          // Overlong.
-  EXPECT_FALSE(CheckText("t", "\xed\xa0\x80", 10, false).ok());      // Surrogate.
-  EXPECT_FALSE(CheckText("t", "\xc2\x85", 10, false).ok());          // C1 control.
+  EXPECT_FALSE(CheckText("t", "\xc3\x28", 10, false).ok());      // Bad continuation.
+  EXPECT_FALSE(CheckText("t", "\xc0\xaf", 10, false).ok());      // Overlong.
+  EXPECT_FALSE(CheckText("t", "\xed\xa0\x80", 10, false).ok());  // Surrogate.
+  EXPECT_FALSE(CheckText("t", "\xc2\x85", 10, false).ok());      // C1 control.
   EXPECT_FALSE(CheckText("t", "", 10, false).ok());
   EXPECT_TRUE(CheckText("t", "", 10, true).ok());
   EXPECT_FALSE(CheckText("t", "two\nlines", 10, false, true).ok());

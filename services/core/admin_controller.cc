@@ -20,7 +20,8 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
 
 absl::Status RequireAdmin(const Caller& caller) {
   if (caller.root) return absl::PermissionDeniedError("the root token only creates organizations");
-  if (caller.role != retro::v1::ADMIN) return absl::PermissionDeniedError("requires the ADMIN role");
+  if (caller.role != retro::v1::ADMIN)
+    return absl::PermissionDeniedError("requires the ADMIN role");
   return absl::OkStatus();
 }
 
@@ -42,7 +43,8 @@ absl::StatusOr<Caller> AdminController::Authenticate(absl::string_view token) {
   }
   std::optional<TokenParts> parts = ParseToken(token);
   if (!parts) return unauthenticated;
-  ASSIGN_OR_RETURN(std::optional<storage::TokenRecord> record, directory_.GetToken(parts->token_id));
+  ASSIGN_OR_RETURN(std::optional<storage::TokenRecord> record,
+                   directory_.GetToken(parts->token_id));
   // Hash even when the record is missing, so timing says nothing about ids.
   std::string hash = Sha256(parts->secret);
   if (!record || !ConstantTimeEquals(hash, record->secret_sha256()) || record->revoked()) {
@@ -90,8 +92,8 @@ absl::StatusOr<std::optional<Reply>> AdminController::Remembered(const Caller& c
   RETURN_IF_ERROR(CheckRequestId("request_id", request_id));
   if (request_id.empty()) return std::nullopt;
   ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                   directory_.GetRequest(caller.root ? kRootScope : caller.org_id,
-                                         caller.user_id, method, request_id));
+                   directory_.GetRequest(caller.root ? kRootScope : caller.org_id, caller.user_id,
+                                         method, request_id));
   if (!bytes) return std::nullopt;
   Reply reply;
   if (!reply.ParseFromString(*bytes)) return absl::DataLossError("unreadable reply");
@@ -102,10 +104,11 @@ absl::StatusOr<retro::v1::CreateOrganizationResponse> AdminController::CreateOrg
     const Caller& caller, const retro::v1::CreateOrganizationRequest& request) {
   if (!caller.root) return absl::PermissionDeniedError("requires the root token");
   RETURN_IF_ERROR(CheckId("organization_id", request.organization_id()));
-  RETURN_IF_ERROR(CheckText("display_name", request.display_name(), kMaxShortTextBytes, true, true));
+  RETURN_IF_ERROR(
+      CheckText("display_name", request.display_name(), kMaxShortTextBytes, true, true));
   RETURN_IF_ERROR(CheckId("admin_user_id", request.admin_user_id()));
-  RETURN_IF_ERROR(CheckText("admin_display_name", request.admin_display_name(),
-                            kMaxShortTextBytes, true, true));
+  RETURN_IF_ERROR(CheckText("admin_display_name", request.admin_display_name(), kMaxShortTextBytes,
+                            true, true));
   const char* method = "CreateOrganization";
   ASSIGN_OR_RETURN(auto remembered, Remembered<retro::v1::CreateOrganizationResponse>(
                                         caller, method, request.request_id()));
@@ -131,8 +134,7 @@ absl::StatusOr<retro::v1::CreateOrganizationResponse> AdminController::CreateOrg
                                      response.SerializeAsString()};
   }
   RETURN_IF_ERROR(directory_.CreateOrganization(request.organization_id(), *organization,
-                                                request.admin_user_id(), *admin, token,
-                                                remember));
+                                                request.admin_user_id(), *admin, token, remember));
   response.set_admin_token(secret);
   return response;
 }
@@ -141,8 +143,8 @@ absl::StatusOr<retro::v1::Team> AdminController::CreateTeam(
     const Caller& caller, const retro::v1::CreateTeamRequest& request) {
   RETURN_IF_ERROR(RequireAdmin(caller));
   RETURN_IF_ERROR(CheckId("team_id", request.team_id()));
-  RETURN_IF_ERROR(CheckText("team.display_name", request.team().display_name(),
-                            kMaxShortTextBytes, true, true));
+  RETURN_IF_ERROR(CheckText("team.display_name", request.team().display_name(), kMaxShortTextBytes,
+                            true, true));
   const char* method = "CreateTeam";
   ASSIGN_OR_RETURN(auto remembered,
                    Remembered<retro::v1::Team>(caller, method, request.request_id()));

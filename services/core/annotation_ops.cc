@@ -20,10 +20,9 @@ absl::Status CheckOpen(const Session& session, absl::string_view action) {
   if (session.state() == retro::v1::LIVE || session.state() == retro::v1::REVIEW) {
     return absl::OkStatus();
   }
-  return absl::FailedPreconditionError(
-      absl::StrCat("cannot ", action, " while the session is ",
-                   retro::v1::SessionState_Name(session.state()),
-                   " (only while LIVE or REVIEW)"));
+  return absl::FailedPreconditionError(absl::StrCat("cannot ", action, " while the session is ",
+                                                    retro::v1::SessionState_Name(session.state()),
+                                                    " (only while LIVE or REVIEW)"));
 }
 
 absl::Status CheckEtag(absl::string_view given, absl::string_view current) {
@@ -77,8 +76,7 @@ bool Revealed(const Session& session, retro::v1::Stage stage) {
 // The session id of an annotation or item name that must belong to the
 // request's session.
 absl::StatusOr<std::string> ChildId(absl::string_view field, const std::string& name,
-                                    absl::string_view collection,
-                                    const std::string& session_id) {
+                                    absl::string_view collection, const std::string& session_id) {
   ASSIGN_OR_RETURN(auto ids, ParseName(field, name, {"sessions", collection}));
   if (ids[0] != session_id) {
     return InvalidField(field, absl::StrCat("must belong to ", SessionName(session_id)));
@@ -120,7 +118,7 @@ absl::StatusOr<Annotation> SessionController::AddAnnotation(
         annotation.set_kind(draft.kind());
         annotation.set_text(draft.text());
         annotation.set_stage(draft.stage() == retro::v1::STAGE_UNSPECIFIED ? session.stage()
-                                                                            : draft.stage());
+                                                                           : draft.stage());
         *annotation.mutable_tags() = draft.tags();
         annotation.set_anonymous(draft.anonymous());
         annotation.set_reply_to(draft.reply_to());
@@ -365,8 +363,8 @@ absl::StatusOr<ActionItem> SessionController::AddActionItem(
   }
   std::string source_id;
   if (!draft.source_annotation().empty()) {
-    ASSIGN_OR_RETURN(source_id, ChildId("action_item.source_annotation",
-                                        draft.source_annotation(), "annotations", ids[0]));
+    ASSIGN_OR_RETURN(source_id, ChildId("action_item.source_annotation", draft.source_annotation(),
+                                        "annotations", ids[0]));
   }
   RETURN_IF_ERROR(CheckUserExists(caller.org_id, "action_item.owner", draft.owner()));
   return Mutate<ActionItem>(
@@ -375,9 +373,9 @@ absl::StatusOr<ActionItem> SessionController::AddActionItem(
         RETURN_IF_ERROR(CheckDriver(caller, change.session()));
         RETURN_IF_ERROR(CheckOpen(change.session(), "add action items"));
         if (!source_id.empty()) {
-          RETURN_IF_ERROR(LoadAnnotation(caller, change.ref(), "action_item.source_annotation",
-                                         source_id)
-                              .status());
+          RETURN_IF_ERROR(
+              LoadAnnotation(caller, change.ref(), "action_item.source_annotation", source_id)
+                  .status());
         }
         ActionItem item;
         item.set_name(ActionItemName(ids[0], ids_.NewId()));
@@ -452,16 +450,15 @@ absl::StatusOr<retro::v1::ListActionItemsResponse> SessionController::ListAction
   retro::v1::ListActionItemsResponse response;
   std::string last_id;
   bool more = false;
-  RETURN_IF_ERROR(
-      sessions_.ScanActionItems({caller.org_id, ids[0]}, after, [&](ActionItem&& item) {
-        if (response.action_items_size() == page_size) {
-          more = true;
-          return false;
-        }
-        last_id = item.name().substr(item.name().rfind('/') + 1);
-        *response.add_action_items() = std::move(item);
-        return true;
-      }));
+  RETURN_IF_ERROR(sessions_.ScanActionItems({caller.org_id, ids[0]}, after, [&](ActionItem&& item) {
+    if (response.action_items_size() == page_size) {
+      more = true;
+      return false;
+    }
+    last_id = item.name().substr(item.name().rfind('/') + 1);
+    *response.add_action_items() = std::move(item);
+    return true;
+  }));
   if (more) response.set_next_page_token(EncodePageToken(query, last_id));
   return response;
 }

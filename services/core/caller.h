@@ -18,9 +18,7 @@ struct Caller {
   std::string token_id;
   bool root = false;
 
-  bool privileged() const {
-    return role == retro::v1::ADMIN || role == retro::v1::ENABLEMENT;
-  }
+  bool privileged() const { return role == retro::v1::ADMIN || role == retro::v1::ENABLEMENT; }
   bool InTeam(const std::string& team_id) const;
 };
 
@@ -34,8 +32,7 @@ bool CanDrive(const Caller& caller, const retro::v1::Session& session);
 bool VisibleTo(const retro::v1::Annotation& annotation, const std::string& viewer_id);
 // The annotation as the viewer may see it: the author of an anonymous
 // annotation is removed for everyone but the author.
-retro::v1::Annotation ViewOf(const retro::v1::Annotation& annotation,
-                             const std::string& viewer_id);
+retro::v1::Annotation ViewOf(const retro::v1::Annotation& annotation, const std::string& viewer_id);
 // An event as the viewer may see it; false when the viewer may not see it.
 bool ViewEvent(const retro::v1::SessionEvent& event, const std::string& viewer_id,
                retro::v1::SessionEvent* view);

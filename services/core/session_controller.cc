@@ -110,8 +110,8 @@ absl::Status SessionController::Commit(const Caller& caller, Change& change,
     change.writes().requests.push_back(
         storage::RequestWrite{caller.user_id, std::string(method), request_id, reply_bytes});
   }
-  RETURN_IF_ERROR(log_.Append(change.ref(), change.last_sequence(), change.events(),
-                              change.writes()));
+  RETURN_IF_ERROR(
+      log_.Append(change.ref(), change.last_sequence(), change.events(), change.writes()));
   return absl::OkStatus();
 }
 
@@ -126,9 +126,9 @@ absl::StatusOr<Reply> SessionController::Mutate(
   Slot& slot = SlotFor(caller.org_id, session_id);
   absl::MutexLock lock(&slot.mu);
   if (!request_id.empty()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> remembered,
-                     directory_.GetRequest(caller.org_id, caller.user_id, std::string(method),
-                                           request_id));
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> remembered,
+        directory_.GetRequest(caller.org_id, caller.user_id, std::string(method), request_id));
     if (remembered) {
       Reply reply;
       if (!reply.ParseFromString(*remembered)) return absl::DataLossError("unreadable reply");
@@ -136,8 +136,8 @@ absl::StatusOr<Reply> SessionController::Mutate(
     }
   }
   ASSIGN_OR_RETURN(Session session, LoadVisible(caller, session_id));
-  Change change(storage::SessionRef{caller.org_id, session_id}, std::move(session),
-                clock_.Now(), slot);
+  Change change(storage::SessionRef{caller.org_id, session_id}, std::move(session), clock_.Now(),
+                slot);
   Reply reply;
   RETURN_IF_ERROR(build(change, reply));
   RETURN_IF_ERROR(Commit(caller, change, method, request_id, reply.SerializeAsString()));
@@ -155,8 +155,7 @@ absl::StatusOr<Reply> SessionController::Mutate(
 
 namespace {
 
-absl::Status CheckEtag(absl::string_view given, absl::string_view current,
-                       absl::string_view what) {
+absl::Status CheckEtag(absl::string_view given, absl::string_view current, absl::string_view what) {
   if (!given.empty() && given != current) {
     return absl::AbortedError(absl::StrCat(what, " changed since it was read (etag ", given,
                                            " is stale; current is ", current, ")"));
@@ -166,8 +165,7 @@ absl::Status CheckEtag(absl::string_view given, absl::string_view current,
 
 absl::Status CheckDriver(const Caller& caller, const Session& session) {
   if (!CanDrive(caller, session)) {
-    return absl::PermissionDeniedError(
-        "only the presenter and facilitators drive the session");
+    return absl::PermissionDeniedError("only the presenter and facilitators drive the session");
   }
   return absl::OkStatus();
 }
@@ -177,8 +175,8 @@ absl::Status CheckState(const Session& session, std::initializer_list<retro::v1:
   for (retro::v1::SessionState state : ok) {
     if (session.state() == state) return absl::OkStatus();
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "cannot ", action, " a session that is ", retro::v1::SessionState_Name(session.state())));
+  return absl::FailedPreconditionError(absl::StrCat("cannot ", action, " a session that is ",
+                                                    retro::v1::SessionState_Name(session.state())));
 }
 
 // Reveals every hidden annotation of `stage` (all stages when unspecified).
@@ -231,8 +229,8 @@ absl::StatusOr<Session> SessionController::CreateSession(
   ASSIGN_OR_RETURN(std::optional<Session> existing, sessions_.GetSession(ref));
   ASSIGN_OR_RETURN(uint64_t last, log_.LastSequence(ref));
   if (existing || last != 0) {
-    return absl::AlreadyExistsError(absl::StrCat("session ", SessionName(session_id),
-                                                 " already exists"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("session ", SessionName(session_id), " already exists"));
   }
   absl::Time now = clock_.Now();
   session.set_name(SessionName(session_id));
@@ -271,8 +269,8 @@ absl::StatusOr<retro::v1::ListSessionsResponse> SessionController::ListSessions(
     return InvalidField("state", "is not a known session state");
   }
   if (!request.team_id().empty()) RETURN_IF_ERROR(CheckId("team_id", request.team_id()));
-  std::string query = absl::StrCat("ListSessions/", caller.user_id, "/", request.state(), "/",
-                                   request.team_id());
+  std::string query =
+      absl::StrCat("ListSessions/", caller.user_id, "/", request.state(), "/", request.team_id());
   ASSIGN_OR_RETURN(std::string after, DecodePageToken(query, request.page_token()));
   retro::v1::ListSessionsResponse response;
   std::string last_id;
@@ -310,8 +308,8 @@ absl::StatusOr<Session> SessionController::UpdateSession(
       return absl::PermissionDeniedError(
           "only the presenter, facilitators or an ADMIN update the session");
     }
-    RETURN_IF_ERROR(CheckState(session, {retro::v1::DRAFT, retro::v1::LIVE, retro::v1::REVIEW},
-                               "update"));
+    RETURN_IF_ERROR(
+        CheckState(session, {retro::v1::DRAFT, retro::v1::LIVE, retro::v1::REVIEW}, "update"));
     RETURN_IF_ERROR(CheckEtag(patch.etag(), session.etag(), "the session"));
     Session updated = session;
     for (const std::string& path : request.update_mask().paths()) {
@@ -330,9 +328,8 @@ absl::StatusOr<Session> SessionController::UpdateSession(
       } else if (path == "hide_until_reveal") {
         updated.set_hide_until_reveal(patch.hide_until_reveal());
       } else if (path == "votes_per_participant") {
-        updated.set_votes_per_participant(patch.votes_per_participant() == 0
-                                              ? 5
-                                              : patch.votes_per_participant());
+        updated.set_votes_per_participant(
+            patch.votes_per_participant() == 0 ? 5 : patch.votes_per_participant());
       } else {
         return InvalidField("update_mask", absl::StrCat("cannot update '", path, "'"));
       }
@@ -352,18 +349,18 @@ absl::StatusOr<Session> SessionController::UpdateSession(
 absl::StatusOr<Session> SessionController::StartSession(
     const Caller& caller, const retro::v1::StartSessionRequest& request) {
   ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
-  return Mutate<Session>(caller, ids[0], "StartSession", request.request_id(),
-                         [&](Change& change, Session& reply) {
-                           Session& session = change.session();
-                           RETURN_IF_ERROR(CheckDriver(caller, session));
-                           RETURN_IF_ERROR(CheckState(session, {retro::v1::DRAFT}, "start"));
-                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
-                           session.set_state(retro::v1::LIVE);
-                           session.set_stage(retro::v1::CONTEXT);
-                           change.EmitSession();
-                           reply = session;
-                           return absl::OkStatus();
-                         });
+  return Mutate<Session>(
+      caller, ids[0], "StartSession", request.request_id(), [&](Change& change, Session& reply) {
+        Session& session = change.session();
+        RETURN_IF_ERROR(CheckDriver(caller, session));
+        RETURN_IF_ERROR(CheckState(session, {retro::v1::DRAFT}, "start"));
+        RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+        session.set_state(retro::v1::LIVE);
+        session.set_stage(retro::v1::CONTEXT);
+        change.EmitSession();
+        reply = session;
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<Session> SessionController::SetStage(const Caller& caller,
@@ -371,8 +368,9 @@ absl::StatusOr<Session> SessionController::SetStage(const Caller& caller,
   ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
   if (!retro::v1::Stage_IsValid(request.stage()) ||
       request.stage() == retro::v1::STAGE_UNSPECIFIED) {
-    return InvalidField("stage", "must be one of CONTEXT, TIMELINE, WENT_WELL, WENT_WRONG, "
-                                 "LESSONS, ACTION_PLAN");
+    return InvalidField("stage",
+                        "must be one of CONTEXT, TIMELINE, WENT_WELL, WENT_WRONG, "
+                        "LESSONS, ACTION_PLAN");
   }
   if (request.has_stage_deadline()) {
     const auto& deadline = request.stage_deadline();
@@ -381,23 +379,23 @@ absl::StatusOr<Session> SessionController::SetStage(const Caller& caller,
       return InvalidField("stage_deadline", "is not a valid timestamp");
     }
   }
-  return Mutate<Session>(caller, ids[0], "SetStage", request.request_id(),
-                         [&](Change& change, Session& reply) {
-                           Session& session = change.session();
-                           RETURN_IF_ERROR(CheckDriver(caller, session));
-                           RETURN_IF_ERROR(CheckState(session, {retro::v1::LIVE, retro::v1::REVIEW},
-                                                      "change the stage of"));
-                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
-                           session.set_stage(request.stage());
-                           if (request.has_stage_deadline()) {
-                             *session.mutable_stage_deadline() = request.stage_deadline();
-                           } else {
-                             session.clear_stage_deadline();
-                           }
-                           change.EmitSession();
-                           reply = session;
-                           return absl::OkStatus();
-                         });
+  return Mutate<Session>(
+      caller, ids[0], "SetStage", request.request_id(), [&](Change& change, Session& reply) {
+        Session& session = change.session();
+        RETURN_IF_ERROR(CheckDriver(caller, session));
+        RETURN_IF_ERROR(
+            CheckState(session, {retro::v1::LIVE, retro::v1::REVIEW}, "change the stage of"));
+        RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+        session.set_stage(request.stage());
+        if (request.has_stage_deadline()) {
+          *session.mutable_stage_deadline() = request.stage_deadline();
+        } else {
+          session.clear_stage_deadline();
+        }
+        change.EmitSession();
+        reply = session;
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<Session> SessionController::RevealStage(
@@ -428,37 +426,36 @@ absl::StatusOr<Session> SessionController::RevealStage(
 absl::StatusOr<Session> SessionController::EndSession(const Caller& caller,
                                                       const retro::v1::EndSessionRequest& request) {
   ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
-  return Mutate<Session>(caller, ids[0], "EndSession", request.request_id(),
-                         [&](Change& change, Session& reply) {
-                           Session& session = change.session();
-                           RETURN_IF_ERROR(CheckDriver(caller, session));
-                           RETURN_IF_ERROR(CheckState(session, {retro::v1::LIVE}, "end"));
-                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
-                           session.set_state(retro::v1::REVIEW);
-                           session.clear_stage_deadline();
-                           change.EmitSession();
-                           reply = session;
-                           return absl::OkStatus();
-                         });
+  return Mutate<Session>(
+      caller, ids[0], "EndSession", request.request_id(), [&](Change& change, Session& reply) {
+        Session& session = change.session();
+        RETURN_IF_ERROR(CheckDriver(caller, session));
+        RETURN_IF_ERROR(CheckState(session, {retro::v1::LIVE}, "end"));
+        RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+        session.set_state(retro::v1::REVIEW);
+        session.clear_stage_deadline();
+        change.EmitSession();
+        reply = session;
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<Session> SessionController::PublishSession(
     const Caller& caller, const retro::v1::PublishSessionRequest& request) {
   ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions"}));
-  return Mutate<Session>(caller, ids[0], "PublishSession", request.request_id(),
-                         [&](Change& change, Session& reply) {
-                           Session& session = change.session();
-                           RETURN_IF_ERROR(CheckDriver(caller, session));
-                           RETURN_IF_ERROR(CheckState(session, {retro::v1::REVIEW}, "publish"));
-                           RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
-                           // Nothing stays hidden in a published retrospective.
-                           RETURN_IF_ERROR(RevealAnnotations(sessions_, change,
-                                                             retro::v1::STAGE_UNSPECIFIED));
-                           session.set_state(retro::v1::PUBLISHED);
-                           change.EmitSession();
-                           reply = session;
-                           return absl::OkStatus();
-                         });
+  return Mutate<Session>(
+      caller, ids[0], "PublishSession", request.request_id(), [&](Change& change, Session& reply) {
+        Session& session = change.session();
+        RETURN_IF_ERROR(CheckDriver(caller, session));
+        RETURN_IF_ERROR(CheckState(session, {retro::v1::REVIEW}, "publish"));
+        RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
+        // Nothing stays hidden in a published retrospective.
+        RETURN_IF_ERROR(RevealAnnotations(sessions_, change, retro::v1::STAGE_UNSPECIFIED));
+        session.set_state(retro::v1::PUBLISHED);
+        change.EmitSession();
+        reply = session;
+        return absl::OkStatus();
+      });
 }
 
 namespace {

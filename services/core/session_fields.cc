@@ -13,10 +13,10 @@ namespace {
 
 // The built-in win/loss reason taxonomy.
 const std::set<std::string>& ReasonCodes() {
-  static const auto* codes = new std::set<std::string>{
-      "price",        "product_fit",         "timing",       "no_budget",
-      "no_executive_sponsor", "competitor_strength", "relationship", "process_misalignment",
-      "implementation_risk"};
+  static const auto* codes =
+      new std::set<std::string>{"price",        "product_fit",          "timing",
+                                "no_budget",    "no_executive_sponsor", "competitor_strength",
+                                "relationship", "process_misalignment", "implementation_risk"};
   return *codes;
 }
 
@@ -76,8 +76,7 @@ absl::Status CheckDeal(absl::string_view prefix, const retro::v1::Deal& deal) {
 
 }  // namespace
 
-absl::Status SessionController::CheckUserExists(const std::string& org_id,
-                                                absl::string_view field,
+absl::Status SessionController::CheckUserExists(const std::string& org_id, absl::string_view field,
                                                 const std::string& user_id) {
   RETURN_IF_ERROR(CheckId(field, user_id));
   ASSIGN_OR_RETURN(auto user, directory_.GetUser(org_id, user_id));

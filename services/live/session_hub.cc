@@ -32,8 +32,7 @@ bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> by
   absl::MutexLock lock(&mu_);
   if (overflowed_) return false;
   if (sequence != 0) last_sequence_ = sequence;
-  if (queue_.size() + 1 > limits_.max_events ||
-      queued_bytes_ + bytes->size() > limits_.max_bytes) {
+  if (queue_.size() + 1 > limits_.max_events || queued_bytes_ + bytes->size() > limits_.max_bytes) {
     overflowed_ = true;
     queue_.clear();  // The stream ends; free the memory now.
     queued_bytes_ = 0;
@@ -79,8 +78,7 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
 }
 
 SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_t after_sequence,
-                                         const std::string& viewer_id,
-                                         std::function<void()> wake) {
+                                         const std::string& viewer_id, std::function<void()> wake) {
   Joined joined;
   bool wake_now = false;
   {
@@ -88,7 +86,8 @@ SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_
     Channel& channel = channels_[session_key];
     if (after_sequence < channel.last_sequence) {
       // The watcher misses events; the recent ones must cover the gap.
-      bool covered = !channel.recent.empty() && channel.recent.front().sequence <= after_sequence + 1;
+      bool covered =
+          !channel.recent.empty() && channel.recent.front().sequence <= after_sequence + 1;
       if (!covered) {
         joined.catch_up_to = channel.last_sequence;
         return joined;

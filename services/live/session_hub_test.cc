@@ -44,8 +44,7 @@ TEST(SessionHubTest, AuthorOnlyEventsReachOnlyTheAuthor) {
   hidden.author_id = "ann";
   hidden.author_bytes = std::make_shared<const std::string>("ann's private note");
   hub.Publish("s", {hidden, Event(2, "public")});
-  EXPECT_EQ(Drain(*ann.subscription),
-            (std::vector<std::string>{"ann's private note", "public"}));
+  EXPECT_EQ(Drain(*ann.subscription), (std::vector<std::string>{"ann's private note", "public"}));
   EXPECT_EQ(Drain(*bob.subscription), (std::vector<std::string>{"public"}));
 }
 

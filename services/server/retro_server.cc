@@ -109,14 +109,14 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   parts->log = std::make_unique<storage::KvEventLog>(*parts->database);
   parts->session_store = std::make_unique<storage::SessionStore>(*parts->database);
   parts->directory = std::make_unique<storage::DirectoryStore>(*parts->database);
-  parts->hub = std::make_unique<live::SessionHub>(options.recent_events_kept,
-                                                  options.watcher_limits);
+  parts->hub =
+      std::make_unique<live::SessionHub>(options.recent_events_kept, options.watcher_limits);
   parts->fanout = std::make_unique<api::EventFanout>(*parts->hub, clock);
   parts->log->SetFollower(parts->fanout.get());
   parts->admin =
       std::make_unique<core::AdminController>(*parts->directory, clock, Sha256(root_token));
-  parts->sessions = std::make_unique<core::SessionController>(
-      *parts->log, *parts->session_store, *parts->directory, clock, *ids);
+  parts->sessions = std::make_unique<core::SessionController>(*parts->log, *parts->session_store,
+                                                              *parts->directory, clock, *ids);
   parts->admin_service = std::make_unique<api::AdminServiceImpl>(*parts->admin);
   parts->session_service = std::make_unique<api::SessionServiceImpl>(
       *parts->admin, *parts->sessions,

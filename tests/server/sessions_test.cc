@@ -103,9 +103,8 @@ TEST_F(SessionsTest, WalksDraftLiveReviewPublishedAndOnlyDriversDrive) {
   EXPECT_EQ(out.stage(), retro::v1::WENT_WRONG);
   EXPECT_EQ(out.stage_deadline().seconds(), 1790000600);
 
-  ASSERT_TRUE(Annotate(org_["other"], session, Lesson("Find the economic buyer early"),
-                       &annotation)
-                  .ok());
+  ASSERT_TRUE(
+      Annotate(org_["other"], session, Lesson("Find the economic buyer early"), &annotation).ok());
   EXPECT_EQ(annotation.stage(), retro::v1::WENT_WRONG);  // Defaults to the current stage.
   EXPECT_EQ(annotation.author(), "other");
 
@@ -114,7 +113,8 @@ TEST_F(SessionsTest, WalksDraftLiveReviewPublishedAndOnlyDriversDrive) {
   ASSERT_TRUE(server_.sessions().EndSession(Ctx(org_["rep"]).get(), end, &out).ok());
   EXPECT_EQ(out.state(), retro::v1::REVIEW);
   // Still open for annotations in REVIEW.
-  ASSERT_TRUE(Annotate(org_["mate"], session, Lesson("Multi-thread the account"), &annotation).ok());
+  ASSERT_TRUE(
+      Annotate(org_["mate"], session, Lesson("Multi-thread the account"), &annotation).ok());
 
   retro::v1::PublishSessionRequest publish;
   publish.set_name(session.name());
@@ -259,8 +259,8 @@ TEST_F(SessionsTest, InvalidUtf8IsRefusedWhileParsingAndTheServerCarriesOn) {
   std::condition_variable cv;
   bool done = false;
   grpc::Status status;
-  generic.UnaryCall(context.get(), "/retro.v1.AnnotationService/AddAnnotation", {}, &send,
-                    &receive, [&](grpc::Status s) {
+  generic.UnaryCall(context.get(), "/retro.v1.AnnotationService/AddAnnotation", {}, &send, &receive,
+                    [&](grpc::Status s) {
                       std::lock_guard<std::mutex> lock(mu);
                       status = s;
                       done = true;
@@ -277,16 +277,22 @@ TEST_F(SessionsTest, InvalidUtf8IsRefusedWhileParsingAndTheServerCarriesOn) {
 }
 
 TEST_F(SessionsTest, RetriedRequestIdsReturnTheFirstResultAndWriteOnce) {
-  Session first = Create(org_["rep"], [] {
-    Session s;
-    s.set_title("Won Initech");
-    return s;
-  }(), "req-create-1");
-  Session again = Create(org_["rep"], [] {
-    Session s;
-    s.set_title("Won Initech");
-    return s;
-  }(), "req-create-1");
+  Session first = Create(
+      org_["rep"],
+      [] {
+        Session s;
+        s.set_title("Won Initech");
+        return s;
+      }(),
+      "req-create-1");
+  Session again = Create(
+      org_["rep"],
+      [] {
+        Session s;
+        s.set_title("Won Initech");
+        return s;
+      }(),
+      "req-create-1");
   EXPECT_EQ(first.name(), again.name());
   retro::v1::ListSessionsResponse listed;
   ASSERT_TRUE(server_.sessions()
@@ -333,12 +339,14 @@ TEST_F(SessionsTest, StaleEtagsAreAborted) {
   edit.mutable_annotation()->set_etag(mine.etag());
   edit.mutable_update_mask()->add_paths("text");
   Annotation edited;
-  EXPECT_EQ(server_.annotations().EditAnnotation(Ctx(org_["rep"]).get(), edit, &edited).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);  // Only the author edits.
+  EXPECT_EQ(
+      server_.annotations().EditAnnotation(Ctx(org_["rep"]).get(), edit, &edited).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);  // Only the author edits.
   ASSERT_TRUE(server_.annotations().EditAnnotation(Ctx(org_["mate"]).get(), edit, &edited).ok());
   EXPECT_EQ(edited.text(), "second draft");
-  EXPECT_EQ(server_.annotations().EditAnnotation(Ctx(org_["mate"]).get(), edit, &edited).error_code(),
-            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(
+      server_.annotations().EditAnnotation(Ctx(org_["mate"]).get(), edit, &edited).error_code(),
+      grpc::StatusCode::ABORTED);
 }
 
 TEST_F(SessionsTest, DotVotingHasALimitAndOneVotePerAnnotation) {
@@ -350,9 +358,9 @@ TEST_F(SessionsTest, DotVotingHasALimitAndOneVotePerAnnotation) {
   ASSERT_TRUE(Start(org_["rep"], session, &out).ok());
   std::vector<Annotation> annotations(3);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(Annotate(org_["rep"], session, Lesson("lesson " + std::to_string(i)),
-                         &annotations[i])
-                    .ok());
+    ASSERT_TRUE(
+        Annotate(org_["rep"], session, Lesson("lesson " + std::to_string(i)), &annotations[i])
+            .ok());
   }
   auto vote = [&](const std::string& token, const Annotation& a, bool remove = false) {
     retro::v1::VoteAnnotationRequest request;

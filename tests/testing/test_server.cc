@@ -69,8 +69,8 @@ Org MakeOrg(TestServer& server, const std::string& org_id) {
   create.set_display_name("Org " + org_id);
   create.set_admin_user_id("admin");
   retro::v1::CreateOrganizationResponse created;
-  grpc::Status status = server.admin().CreateOrganization(Ctx(server.root_token()).get(), create,
-                                                          &created);
+  grpc::Status status =
+      server.admin().CreateOrganization(Ctx(server.root_token()).get(), create, &created);
   if (!status.ok()) throw std::runtime_error("CreateOrganization: " + status.error_message());
   org.tokens["admin"] = created.admin_token();
   for (const char* team_id : {"east", "west"}) {
@@ -85,9 +85,9 @@ Org MakeOrg(TestServer& server, const std::string& org_id) {
     retro::v1::Role role;
     const char* team;
   };
-  for (Spec spec : {Spec{"enable", retro::v1::ENABLEMENT, ""}, Spec{"rep", retro::v1::MEMBER, "east"},
-                    Spec{"mate", retro::v1::MEMBER, "east"},
-                    Spec{"other", retro::v1::MEMBER, "west"}}) {
+  for (Spec spec :
+       {Spec{"enable", retro::v1::ENABLEMENT, ""}, Spec{"rep", retro::v1::MEMBER, "east"},
+        Spec{"mate", retro::v1::MEMBER, "east"}, Spec{"other", retro::v1::MEMBER, "west"}}) {
     retro::v1::CreateUserRequest user;
     user.set_user_id(spec.id);
     user.mutable_user()->set_role(spec.role);

@@ -1,0 +1,97 @@
+#include "tests/testing/watcher.h"
+
+namespace retro::testing {
+
+Watcher::Watcher(std::shared_ptr<grpc::Channel> channel, const std::string& token,
+                 const std::string& session, uint64_t after_sequence, bool start_paused,
+                 absl::Duration deadline)
+    : stub_(retro::v1::SessionService::NewStub(channel)), paused_(start_paused) {
+  context_.AddMetadata("authorization", "Bearer " + token);
+  context_.set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(absl::ToInt64Milliseconds(deadline)));
+  request_.set_name(session);
+  request_.set_after_sequence(after_sequence);
+  thread_ = std::thread([this] { Run(); });
+}
+
+Watcher::~Watcher() {
+  Cancel();
+  Resume();
+  thread_.join();
+}
+
+void Watcher::Run() {
+  auto reader = stub_->WatchSession(&context_, request_);
+  retro::v1::SessionEvent event;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](bool* paused) { return !*paused; }, &paused_));
+    }
+    if (!reader->Read(&event)) break;
+    absl::MutexLock lock(&mu_);
+    if (event.sequence() == 0) {
+      ++presence_;
+    } else {
+      events_.push_back(event);
+    }
+  }
+  grpc::Status status = reader->Finish();
+  absl::MutexLock lock(&mu_);
+  status_ = status;
+  ended_ = true;
+}
+
+void Watcher::Resume() {
+  absl::MutexLock lock(&mu_);
+  paused_ = false;
+}
+
+void Watcher::Cancel() { context_.TryCancel(); }
+
+bool Watcher::WaitForEvents(size_t count, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return events_.size() >= count || ended_; };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  return events_.size() >= count;
+}
+
+bool Watcher::WaitForEnd(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&ended_), timeout);
+}
+
+std::vector<retro::v1::SessionEvent> Watcher::events() const {
+  absl::MutexLock lock(&mu_);
+  return events_;
+}
+
+std::vector<uint64_t> Watcher::sequences() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<uint64_t> out;
+  for (const auto& e : events_) out.push_back(e.sequence());
+  return out;
+}
+
+uint64_t Watcher::last_sequence() const {
+  absl::MutexLock lock(&mu_);
+  return events_.empty() ? 0 : events_.back().sequence();
+}
+
+int Watcher::presence_events() const {
+  absl::MutexLock lock(&mu_);
+  return presence_;
+}
+
+bool Watcher::ended() const {
+  absl::MutexLock lock(&mu_);
+  return ended_;
+}
+
+grpc::Status Watcher::status() const {
+  absl::MutexLock lock(&mu_);
+  return status_;
+}
+
+}  // namespace retro::testing

@@ -1,0 +1,55 @@
+// Watcher: a WatchSession stream read on its own thread, collecting the log
+// events (sequence > 0) it receives, for tests to wait on. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "retro/v1/session_service.grpc.pb.h"
+
+namespace retro::testing {
+
+class Watcher {
+ public:
+  // Starts reading at once unless start_paused; a paused watcher reads
+  // nothing until Resume (a stalled client).
+  Watcher(std::shared_ptr<grpc::Channel> channel, const std::string& token,
+          const std::string& session, uint64_t after_sequence, bool start_paused = false,
+          absl::Duration deadline = absl::Seconds(60));
+  ~Watcher();
+
+  void Resume();
+  void Cancel();
+  // Waits until `count` events arrived or the stream ended; false on timeout.
+  bool WaitForEvents(size_t count, absl::Duration timeout = absl::Seconds(20));
+  // Waits for the stream's status; false on timeout.
+  bool WaitForEnd(absl::Duration timeout = absl::Seconds(20));
+
+  std::vector<retro::v1::SessionEvent> events() const;
+  std::vector<uint64_t> sequences() const;
+  uint64_t last_sequence() const;
+  int presence_events() const;
+  bool ended() const;
+  grpc::Status status() const;
+
+ private:
+  void Run();
+
+  grpc::ClientContext context_;
+  std::unique_ptr<retro::v1::SessionService::Stub> stub_;
+  retro::v1::WatchSessionRequest request_;
+  mutable absl::Mutex mu_;
+  bool paused_ ABSL_GUARDED_BY(mu_);
+  std::vector<retro::v1::SessionEvent> events_ ABSL_GUARDED_BY(mu_);
+  int presence_ ABSL_GUARDED_BY(mu_) = 0;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace retro::testing
