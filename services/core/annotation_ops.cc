@@ -366,11 +366,12 @@ absl::StatusOr<ActionItem> SessionController::AddActionItem(
     ASSIGN_OR_RETURN(source_id, ChildId("action_item.source_annotation", draft.source_annotation(),
                                         "annotations", ids[0]));
   }
-  RETURN_IF_ERROR(CheckUserExists(caller.org_id, "action_item.owner", draft.owner()));
+  RETURN_IF_ERROR(CheckId("action_item.owner", draft.owner()));
   return Mutate<ActionItem>(
       caller, ids[0], "AddActionItem", request.request_id(),
       [&](Change& change, ActionItem& reply) {
         RETURN_IF_ERROR(CheckDriver(caller, change.session()));
+        RETURN_IF_ERROR(CheckUserExists(caller.org_id, "action_item.owner", draft.owner()));
         RETURN_IF_ERROR(CheckOpen(change.session(), "add action items"));
         if (!source_id.empty()) {
           RETURN_IF_ERROR(
@@ -402,7 +403,7 @@ absl::StatusOr<ActionItem> SessionController::UpdateActionItem(
     if (path == "text") {
       RETURN_IF_ERROR(CheckText("action_item.text", patch.text(), kMaxAnnotationBytes, false));
     } else if (path == "owner") {
-      RETURN_IF_ERROR(CheckUserExists(caller.org_id, "action_item.owner", patch.owner()));
+      RETURN_IF_ERROR(CheckId("action_item.owner", patch.owner()));
     } else if (path == "due_date") {
       RETURN_IF_ERROR(CheckDueDate("action_item.due_date", patch.due_date()));
     } else if (path == "status") {
@@ -428,6 +429,11 @@ absl::StatusOr<ActionItem> SessionController::UpdateActionItem(
         }
         RETURN_IF_ERROR(CheckOpen(change.session(), "update action items"));
         RETURN_IF_ERROR(CheckEtag(patch.etag(), item.etag()));
+        for (const std::string& path : request.update_mask().paths()) {
+          if (path == "owner") {
+            RETURN_IF_ERROR(CheckUserExists(caller.org_id, "action_item.owner", patch.owner()));
+          }
+        }
         for (const std::string& path : request.update_mask().paths()) {
           if (path == "text") item.set_text(patch.text());
           if (path == "owner") item.set_owner(patch.owner());
