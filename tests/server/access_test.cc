@@ -32,7 +32,8 @@ class AccessTest : public ::testing::Test {
     add.set_parent(session_.name());
     add.mutable_annotation()->set_kind(Annotation::LESSON);
     add.mutable_annotation()->set_text("Confirm the budget holder in discovery");
-    EXPECT_TRUE(server_.annotations().AddAnnotation(Ctx(acme_["mate"]).get(), add, &annotation_).ok());
+    EXPECT_TRUE(
+        server_.annotations().AddAnnotation(Ctx(acme_["mate"]).get(), add, &annotation_).ok());
     retro::v1::AddActionItemRequest item;
     item.set_parent(session_.name());
     item.mutable_action_item()->set_text("Do: ask who signs in the first call");
@@ -206,8 +207,8 @@ TEST_F(AccessTest, EverySessionRpcRefusesBadTokensOutsidersAndRoot) {
   for (const auto& [rpc, call] : Calls()) {
     for (const Who& who : outsiders) {
       grpc::Status status = call(who.token);
-      EXPECT_EQ(status.error_code(), who.code) << rpc << " by " << who.label << ": "
-                                               << status.error_message();
+      EXPECT_EQ(status.error_code(), who.code)
+          << rpc << " by " << who.label << ": " << status.error_message();
       // NOT_FOUND never hints that the session exists.
       if (who.code == grpc::StatusCode::NOT_FOUND) {
         EXPECT_EQ(status.error_message().find("East team"), std::string::npos);
@@ -226,8 +227,9 @@ TEST_F(AccessTest, EverySessionRpcRefusesBadTokensOutsidersAndRoot) {
 TEST_F(AccessTest, TeamSessionsAreListedOnlyToThoseWhoMaySeeThem) {
   auto count = [&](const std::string& token) {
     retro::v1::ListSessionsResponse out;
-    EXPECT_TRUE(
-        server_.sessions().ListSessions(Ctx(token).get(), retro::v1::ListSessionsRequest(), &out).ok());
+    EXPECT_TRUE(server_.sessions()
+                    .ListSessions(Ctx(token).get(), retro::v1::ListSessionsRequest(), &out)
+                    .ok());
     return out.sessions_size();
   };
   EXPECT_EQ(count(acme_["rep"]), 1);
@@ -244,10 +246,14 @@ TEST_F(AccessTest, AdminRulesAndTokenLifecycle) {
   org.set_organization_id("initech");
   org.set_admin_user_id("boss");
   retro::v1::CreateOrganizationResponse created;
-  EXPECT_EQ(server_.admin().CreateOrganization(Ctx(acme_["admin"]).get(), org, &created).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(server_.admin().CreateOrganization(Ctx(server_.root_token()).get(), org, &created).ok());
-  EXPECT_EQ(server_.admin().CreateOrganization(Ctx(server_.root_token()).get(), org, &created).error_code(),
+  EXPECT_EQ(
+      server_.admin().CreateOrganization(Ctx(acme_["admin"]).get(), org, &created).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      server_.admin().CreateOrganization(Ctx(server_.root_token()).get(), org, &created).ok());
+  EXPECT_EQ(server_.admin()
+                .CreateOrganization(Ctx(server_.root_token()).get(), org, &created)
+                .error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
   // Only admins create teams and users.
   retro::v1::CreateTeamRequest team;
