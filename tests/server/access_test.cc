@@ -2,6 +2,9 @@
 // root, another organization, a team session seen from outside the team.
 #include <functional>
 
+#include "absl/synchronization/notification.h"
+#include "grpcpp/generic/generic_stub.h"
+
 #include "gtest/gtest.h"
 #include "tests/testing/test_server.h"
 #include "tests/testing/watcher.h"
@@ -290,6 +293,39 @@ TEST_F(AccessTest, AdminRulesAndTokenLifecycle) {
   ASSERT_TRUE(server_.admin().RevokeToken(Ctx(acme_["mate"]).get(), revoke, &token).ok());
   EXPECT_EQ(server_.admin().WhoAmI(Ctx(issued.secret()).get(), {}, &me).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+}  // namespace
+}  // namespace retro
+
+namespace retro {
+namespace {
+
+TEST(ServerInfrastructureTest, HealthIsServedWithoutToken) {
+  retro::testing::TestServer server;
+  auto channel = server.NewChannel();
+  grpc::GenericStub generic(channel);
+  // grpc.health.v1.HealthCheckRequest{} is empty on the wire.
+  grpc::ByteBuffer request;
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", {}, &request, &response,
+                    [&](grpc::Status s) {
+                      status = s;
+                      done.Notify();
+                    });
+  done.WaitForNotification();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
 }
 
 }  // namespace
