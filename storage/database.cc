@@ -15,7 +15,8 @@ namespace retro::storage {
 namespace {
 
 const char* const kTableNames[kTableCount] = {
-    "directory", "sessions", "annotations", "action_items", "votes", "events", "requests",
+    "directory", "sessions", "annotations", "action_items", "votes",      "events",
+    "requests",  "lessons",  "postings",    "terms",        "doc_values",
 };
 
 rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data(), view.size()); }

@@ -35,8 +35,12 @@ enum class Table {
   kVotes,
   kEvents,
   kRequests,
+  kLessons,
+  kPostings,
+  kTerms,
+  kDocValues,
 };
-inline constexpr int kTableCount = 7;
+inline constexpr int kTableCount = 11;
 
 struct DatabaseOptions {
   // The data directory; created when missing.

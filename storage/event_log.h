@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "retro/v1/library_service.pb.h"
 #include "retro/v1/resources.pb.h"
 
 namespace retro::storage {
@@ -55,8 +56,9 @@ struct SessionWrites {
   std::vector<std::pair<std::string, std::string>> votes_added;
   std::vector<std::pair<std::string, std::string>> votes_removed;
   std::vector<RequestWrite> requests;
-
-  void MergeFrom(SessionWrites&& other);
+  // Lessons entering the library (on publish), indexed in the same write;
+  // their names are assigned by the index.
+  std::vector<retro::v1::Lesson> lessons;
 };
 
 // Told of every durable append, in order per session.

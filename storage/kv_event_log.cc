@@ -17,15 +17,6 @@ absl::string_view IdOf(absl::string_view name) {
 
 }  // namespace
 
-void SessionWrites::MergeFrom(SessionWrites&& other) {
-  if (other.session) session = std::move(other.session);
-  for (auto& a : other.annotations) annotations.push_back(std::move(a));
-  for (auto& i : other.action_items) action_items.push_back(std::move(i));
-  for (auto& v : other.votes_added) votes_added.push_back(std::move(v));
-  for (auto& v : other.votes_removed) votes_removed.push_back(std::move(v));
-  for (auto& r : other.requests) requests.push_back(std::move(r));
-}
-
 absl::Status KvEventLog::Append(const SessionRef& session, uint64_t expected_last_sequence,
                                 const std::vector<retro::v1::SessionEvent>& events,
                                 const SessionWrites& writes) {
@@ -65,7 +56,13 @@ absl::Status KvEventLog::Append(const SessionRef& session, uint64_t expected_las
     batch.Delete(Table::kVotes, keys::Vote(org, sid, annotation, user));
   }
   for (const RequestWrite& request : writes.requests) AddRequestWrite(org, request, batch);
-  RETURN_IF_ERROR(database_.Write(batch));
+  if (writes.lessons.empty()) {
+    RETURN_IF_ERROR(database_.Write(batch));
+  } else {
+    if (index_ == nullptr) return absl::InternalError("lessons written without an index");
+    std::vector<retro::v1::Lesson> lessons = writes.lessons;
+    RETURN_IF_ERROR(index_->WriteWithLessons(session.org_id, &lessons, std::move(batch)));
+  }
   if (EventFollower* follower = follower_.load(); follower != nullptr && !events.empty()) {
     follower->OnAppended(session, events);
   }

@@ -9,13 +9,16 @@
 
 #include "storage/database.h"
 #include "storage/event_log.h"
+#include "storage/index/lesson_index.h"
 
 namespace retro::storage {
 
 class KvEventLog final : public EventLog {
  public:
-  // database is borrowed and must outlive the log.
-  explicit KvEventLog(Database& database) : database_(database) {}
+  // database and index are borrowed and must outlive the log; lessons in
+  // SessionWrites go into index (required when any are written).
+  explicit KvEventLog(Database& database, index::LessonIndex* index = nullptr)
+      : database_(database), index_(index) {}
 
   absl::Status Append(const SessionRef& session, uint64_t expected_last_sequence,
                       const std::vector<retro::v1::SessionEvent>& events,
@@ -28,6 +31,7 @@ class KvEventLog final : public EventLog {
 
  private:
   Database& database_;
+  index::LessonIndex* const index_;
   std::atomic<EventFollower*> follower_{nullptr};
 };
 

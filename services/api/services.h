@@ -7,9 +7,11 @@
 
 #include "retro/v1/admin_service.grpc.pb.h"
 #include "retro/v1/annotation_service.grpc.pb.h"
+#include "retro/v1/library_service.grpc.pb.h"
 #include "retro/v1/session_service.grpc.pb.h"
 #include "services/api/watch_reactor.h"
 #include "services/core/admin_controller.h"
+#include "services/core/library_controller.h"
 #include "services/core/session_controller.h"
 
 namespace retro::api {
@@ -114,6 +116,22 @@ class AnnotationServiceImpl final : public retro::v1::AnnotationService::Service
  private:
   core::AdminController& admin_;
   core::SessionController& sessions_;
+};
+
+class LibraryServiceImpl final : public retro::v1::LibraryService::Service {
+ public:
+  LibraryServiceImpl(core::AdminController& admin, core::LibraryController& library)
+      : admin_(admin), library_(library) {}
+
+  grpc::Status SearchLessons(grpc::ServerContext* context,
+                             const retro::v1::SearchLessonsRequest* request,
+                             retro::v1::SearchLessonsResponse* response) override;
+  grpc::Status GetLesson(grpc::ServerContext* context, const retro::v1::GetLessonRequest* request,
+                         retro::v1::Lesson* response) override;
+
+ private:
+  core::AdminController& admin_;
+  core::LibraryController& library_;
 };
 
 }  // namespace retro::api

@@ -1,6 +1,7 @@
 #include "services/core/session_controller.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
@@ -182,6 +183,12 @@ absl::Status CheckState(const Session& session, std::initializer_list<retro::v1:
 // Reveals every hidden annotation of `stage` (all stages when unspecified).
 absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionController::Change& change,
                                retro::v1::Stage stage);
+
+// The library's lessons of a session being published: its LESSON,
+// WENT_WELL and WENT_WRONG annotations (groups included), not deleted.
+absl::StatusOr<std::vector<retro::v1::Lesson>> LessonsOf(storage::SessionStore& sessions,
+                                                         const storage::SessionRef& ref,
+                                                         const Session& session, absl::Time now);
 
 }  // namespace
 
@@ -452,6 +459,9 @@ absl::StatusOr<Session> SessionController::PublishSession(
         // Nothing stays hidden in a published retrospective.
         RETURN_IF_ERROR(RevealAnnotations(sessions_, change, retro::v1::STAGE_UNSPECIFIED));
         session.set_state(retro::v1::PUBLISHED);
+        // Its lessons enter the library in the same write.
+        ASSIGN_OR_RETURN(change.writes().lessons,
+                         LessonsOf(sessions_, change.ref(), session, change.now()));
         change.EmitSession();
         reply = session;
         return absl::OkStatus();
@@ -475,6 +485,44 @@ absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionControlle
     change.EmitAnnotation(annotation);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<retro::v1::Lesson>> LessonsOf(storage::SessionStore& sessions,
+                                                         const storage::SessionRef& ref,
+                                                         const Session& session, absl::Time now) {
+  std::vector<Annotation> annotations;
+  std::map<std::string, int> group_sizes;
+  RETURN_IF_ERROR(sessions.ScanAnnotations(ref, "", [&](Annotation&& annotation) {
+    if (annotation.deleted()) return true;
+    if (!annotation.group().empty()) ++group_sizes[annotation.group()];
+    if (annotation.kind() == Annotation::LESSON || annotation.kind() == Annotation::WENT_WELL ||
+        annotation.kind() == Annotation::WENT_WRONG) {
+      annotations.push_back(std::move(annotation));
+    }
+    return true;
+  }));
+  std::vector<retro::v1::Lesson> lessons;
+  for (const Annotation& annotation : annotations) {
+    retro::v1::Lesson& lesson = lessons.emplace_back();
+    lesson.set_session(session.name());
+    lesson.set_session_title(session.title());
+    lesson.set_annotation(annotation.name());
+    lesson.set_team_id(session.team_id());
+    lesson.set_kind(annotation.kind());
+    lesson.set_stage(annotation.stage());
+    lesson.set_text(annotation.text());
+    *lesson.mutable_tags() = annotation.tags();
+    lesson.set_vote_count(annotation.vote_count());
+    if (!annotation.anonymous()) lesson.set_author(annotation.author());
+    *lesson.mutable_deal() = session.deal();
+    SetTimestamp(now, lesson.mutable_publish_time());
+    auto group = group_sizes.find(annotation.name());
+    if (group != group_sizes.end()) lesson.set_grouped_count(group->second);
+    lesson.set_visibility(session.visibility());
+    lesson.set_presenter(session.presenter());
+    *lesson.mutable_facilitators() = session.facilitators();
+  }
+  return lessons;
 }
 
 }  // namespace

@@ -6,19 +6,11 @@
 #include "services/common/errors.h"
 #include "services/common/validation.h"
 #include "services/core/change.h"
+#include "services/core/taxonomy.h"
 #include "storage/status_macros.h"
 
 namespace retro::core {
 namespace {
-
-// The built-in win/loss reason taxonomy.
-const std::set<std::string>& ReasonCodes() {
-  static const auto* codes =
-      new std::set<std::string>{"price",        "product_fit",          "timing",
-                                "no_budget",    "no_executive_sponsor", "competitor_strength",
-                                "relationship", "process_misalignment", "implementation_risk"};
-  return *codes;
-}
 
 absl::Status CheckDate(absl::string_view field, const retro::v1::Date& date) {
   if (date.year() == 0 && date.month() == 0 && date.day() == 0) return absl::OkStatus();

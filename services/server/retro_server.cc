@@ -63,6 +63,7 @@ struct RetroServer::Parts {
   ServerOptions options;
   std::unique_ptr<TimeOrderedIdGenerator> own_ids;
   std::unique_ptr<storage::Database> database;
+  std::unique_ptr<index::LessonIndex> lesson_index;
   std::unique_ptr<storage::KvEventLog> log;
   std::unique_ptr<storage::SessionStore> session_store;
   std::unique_ptr<storage::DirectoryStore> directory;
@@ -70,9 +71,11 @@ struct RetroServer::Parts {
   std::unique_ptr<api::EventFanout> fanout;
   std::unique_ptr<core::AdminController> admin;
   std::unique_ptr<core::SessionController> sessions;
+  std::unique_ptr<core::LibraryController> library;
   std::unique_ptr<api::AdminServiceImpl> admin_service;
   std::unique_ptr<api::SessionServiceImpl> session_service;
   std::unique_ptr<api::AnnotationServiceImpl> annotation_service;
+  std::unique_ptr<api::LibraryServiceImpl> library_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
   int port = 0;
@@ -106,7 +109,8 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   ASSIGN_OR_RETURN(parts->database, storage::Database::Open({options.data_dir, options.env}));
-  parts->log = std::make_unique<storage::KvEventLog>(*parts->database);
+  parts->lesson_index = std::make_unique<index::LessonIndex>(*parts->database);
+  parts->log = std::make_unique<storage::KvEventLog>(*parts->database, parts->lesson_index.get());
   parts->session_store = std::make_unique<storage::SessionStore>(*parts->database);
   parts->directory = std::make_unique<storage::DirectoryStore>(*parts->database);
   parts->hub =
@@ -117,7 +121,10 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
       std::make_unique<core::AdminController>(*parts->directory, clock, Sha256(root_token));
   parts->sessions = std::make_unique<core::SessionController>(*parts->log, *parts->session_store,
                                                               *parts->directory, clock, *ids);
+  parts->library =
+      std::make_unique<core::LibraryController>(*parts->lesson_index, *parts->directory);
   parts->admin_service = std::make_unique<api::AdminServiceImpl>(*parts->admin);
+  parts->library_service = std::make_unique<api::LibraryServiceImpl>(*parts->admin, *parts->library);
   parts->session_service = std::make_unique<api::SessionServiceImpl>(
       *parts->admin, *parts->sessions,
       api::WatchReactor::Deps{*parts->log, *parts->hub, *parts->fanout, clock});
@@ -131,6 +138,7 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   builder.RegisterService(parts->admin_service.get());
   builder.RegisterService(parts->session_service.get());
   builder.RegisterService(parts->annotation_service.get());
+  builder.RegisterService(parts->library_service.get());
   grpc::ResourceQuota quota("retrod");
   quota.Resize(static_cast<size_t>(options.memory_quota_bytes));
   quota.SetMaxThreads(options.max_threads);
@@ -166,6 +174,8 @@ void RetroServer::Shutdown(absl::Duration grace) {
   parts_->server->Wait();
   parts_->log->SetFollower(nullptr);
   parts_->server.reset();
+  parts_->log.reset();
+  parts_->lesson_index.reset();
   parts_->database.reset();  // Closes RocksDB cleanly.
   parts_->done.Notify();
 }

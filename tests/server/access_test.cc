@@ -4,7 +4,6 @@
 
 #include "absl/synchronization/notification.h"
 #include "grpcpp/generic/generic_stub.h"
-
 #include "gtest/gtest.h"
 #include "tests/testing/test_server.h"
 #include "tests/testing/watcher.h"

@@ -1,0 +1,73 @@
+// LessonIndex::Columns: an organization's doc values in memory, columnar
+// and dictionary-encoded (about 60 bytes a lesson), for filters, facets,
+// visibility and ranking over whole match sets. Internal to storage/index.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/index/index_records.pb.h"
+#include "storage/index/lesson_index.h"
+
+namespace retro::index {
+
+// Strings to small ids and back; id 0 is "".
+class Dictionary {
+ public:
+  Dictionary() { strings_.push_back(""); }
+  uint32_t Intern(const std::string& value);
+  // 0 when absent (or empty).
+  uint32_t Find(const std::string& value) const;
+  const std::string& Get(uint32_t id) const { return strings_[id]; }
+
+ private:
+  std::vector<std::string> strings_;
+  absl::flat_hash_map<std::string, uint32_t> ids_;
+};
+
+struct DocColumn {
+  uint32_t length = 0;
+  int8_t outcome = 0;
+  int8_t stage_reached = 0;
+  int8_t kind = 0;
+  int8_t visibility = 0;
+  int32_t votes = 0;
+  int32_t close_day = 0;
+  int64_t publish_micros = 0;
+  uint32_t team = 0;
+  uint32_t competitor = 0;
+  uint32_t industry = 0;
+  uint32_t segment = 0;
+  uint32_t session = 0;
+  // Ranges in Columns::pool: reasons, then tags, then drivers.
+  uint32_t pool_begin = 0;
+  uint8_t reasons = 0;
+  uint8_t tags = 0;
+  uint8_t drivers = 0;
+};
+
+struct LessonIndex::Columns {
+  // Docs are numbered from 1; docs[doc - 1].
+  std::vector<DocColumn> docs;
+  std::vector<uint32_t> pool;
+  Dictionary dictionary;
+
+  uint32_t next_doc() const { return static_cast<uint32_t>(docs.size()) + 1; }
+  void Append(const DocValues& values);
+  const DocColumn& Doc(uint32_t doc) const { return docs[doc - 1]; }
+};
+
+struct LessonIndex::OrgState {
+  absl::Mutex write_mu;  // Serializes this organization's index writes.
+  absl::Mutex columns_mu;
+  Columns columns ABSL_GUARDED_BY(columns_mu);
+};
+
+// Lower-cased, trimmed form of free-text facet values (competitor,
+// industry, segment) so that "Healthcare" and "healthcare " agree.
+std::string NormalizeFacetValue(const std::string& value);
+
+}  // namespace retro::index

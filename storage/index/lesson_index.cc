@@ -1,0 +1,225 @@
+#include "storage/index/lesson_index.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "storage/index/analyzer.h"
+#include "storage/index/columns.h"
+#include "storage/index/index_keys.h"
+#include "storage/index/posting_block.h"
+#include "storage/record_io.h"
+#include "storage/status_macros.h"
+
+namespace retro::index {
+
+using storage::Database;
+using storage::Table;
+
+uint32_t Dictionary::Intern(const std::string& value) {
+  if (value.empty()) return 0;
+  auto [it, inserted] = ids_.try_emplace(value, static_cast<uint32_t>(strings_.size()));
+  if (inserted) strings_.push_back(value);
+  return it->second;
+}
+
+uint32_t Dictionary::Find(const std::string& value) const {
+  auto it = ids_.find(value);
+  return it == ids_.end() ? 0 : it->second;
+}
+
+std::string NormalizeFacetValue(const std::string& value) {
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(value));
+}
+
+void LessonIndex::Columns::Append(const DocValues& values) {
+  DocColumn doc;
+  doc.length = values.length();
+  doc.outcome = static_cast<int8_t>(values.outcome());
+  doc.stage_reached = static_cast<int8_t>(values.stage_reached());
+  doc.kind = static_cast<int8_t>(values.kind());
+  doc.visibility = static_cast<int8_t>(values.visibility());
+  doc.votes = values.votes();
+  doc.close_day = values.close_day();
+  doc.publish_micros = values.publish_micros();
+  doc.team = dictionary.Intern(values.team_id());
+  doc.competitor = dictionary.Intern(values.competitor());
+  doc.industry = dictionary.Intern(values.industry());
+  doc.segment = dictionary.Intern(values.segment());
+  doc.session = dictionary.Intern(values.session_id());
+  doc.pool_begin = static_cast<uint32_t>(pool.size());
+  auto add = [&](const google::protobuf::RepeatedPtrField<std::string>& values, uint8_t* count) {
+    size_t n = std::min<size_t>(values.size(), 255);
+    for (size_t i = 0; i < n; ++i) pool.push_back(dictionary.Intern(values[i]));
+    *count = static_cast<uint8_t>(n);
+  };
+  add(values.reasons(), &doc.reasons);
+  add(values.tags(), &doc.tags);
+  add(values.drivers(), &doc.drivers);
+  docs.push_back(doc);
+}
+
+LessonIndex::LessonIndex(Database& database) : database_(database) {}
+LessonIndex::~LessonIndex() = default;
+
+LessonIndex::OrgState& LessonIndex::StateFor(const std::string& org_id) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<OrgState>& state = orgs_[org_id];
+  if (!state) state = std::make_unique<OrgState>();
+  return *state;
+}
+
+namespace {
+
+int32_t CloseDay(const retro::v1::Date& date) {
+  if (date.year() == 0) return 0;
+  absl::CivilDay day(date.year(), date.month(), date.day());
+  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
+}
+
+DocValues ValuesOf(const retro::v1::Lesson& lesson, uint32_t length,
+                   const std::vector<std::string>& drivers) {
+  DocValues values;
+  values.set_length(length);
+  values.set_outcome(lesson.deal().outcome());
+  values.set_stage_reached(lesson.deal().stage_reached());
+  values.set_kind(lesson.kind());
+  values.set_visibility(lesson.visibility());
+  values.set_votes(lesson.vote_count());
+  values.set_close_day(CloseDay(lesson.deal().close_date()));
+  values.set_publish_micros(lesson.publish_time().seconds() * 1000000 +
+                            lesson.publish_time().nanos() / 1000);
+  values.set_team_id(lesson.team_id());
+  values.set_competitor(NormalizeFacetValue(lesson.deal().competitor()));
+  values.set_industry(NormalizeFacetValue(lesson.deal().industry()));
+  values.set_segment(NormalizeFacetValue(lesson.deal().segment()));
+  values.set_session_id(lesson.session());
+  for (const std::string& reason : lesson.deal().reasons()) values.add_reasons(reason);
+  if (!lesson.deal().primary_reason().empty() &&
+      std::find(lesson.deal().reasons().begin(), lesson.deal().reasons().end(),
+                lesson.deal().primary_reason()) == lesson.deal().reasons().end()) {
+    values.add_reasons(lesson.deal().primary_reason());
+  }
+  for (const std::string& tag : lesson.tags()) values.add_tags(tag);
+  for (const std::string& driver : drivers) values.add_drivers(driver);
+  return values;
+}
+
+}  // namespace
+
+absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
+                                           std::vector<retro::v1::Lesson>* lessons,
+                                           Database::Batch batch) {
+  OrgState& state = StateFor(org_id);
+  absl::MutexLock write_lock(&state.write_mu);
+  ASSIGN_OR_RETURN(
+      std::optional<IndexStats> stored,
+      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+  IndexStats stats = stored.value_or(IndexStats());
+  if (stats.next_doc() == 0) stats.set_next_doc(1);
+
+  const Analyzer& analyzer = Analyzer::English();
+  std::map<std::string, std::vector<Posting>> postings;  // Sorted terms.
+  std::map<std::string, std::string> display;
+  for (retro::v1::Lesson& lesson : *lessons) {
+    uint32_t doc = stats.next_doc();
+    stats.set_next_doc(doc + 1);
+    lesson.set_name(absl::StrCat("lessons/", doc));
+    std::vector<Token> tokens = analyzer.Analyze(lesson.text());
+    std::map<std::string, Posting> by_term;
+    for (const Token& token : tokens) {
+      Posting& posting = by_term[token.term];
+      posting.doc = doc;
+      posting.length = static_cast<uint32_t>(tokens.size());
+      ++posting.tf;
+      posting.positions.push_back(token.position);
+      display.try_emplace(token.term, token.folded);
+    }
+    for (auto& [term, posting] : by_term) postings[term].push_back(std::move(posting));
+    stats.set_doc_count(stats.doc_count() + 1);
+    stats.set_total_length(stats.total_length() + tokens.size());
+    std::vector<std::string> drivers(lesson.facilitators().begin(), lesson.facilitators().end());
+    if (!lesson.presenter().empty()) drivers.push_back(lesson.presenter());
+    batch.Put(Table::kLessons, keys::Doc(org_id, doc), lesson.SerializeAsString());
+    batch.Put(Table::kDocValues, keys::Doc(org_id, doc),
+              ValuesOf(lesson, static_cast<uint32_t>(tokens.size()), drivers).SerializeAsString());
+  }
+
+  for (auto& [term, added] : postings) {
+    ASSIGN_OR_RETURN(
+        std::optional<TermInfo> info_record,
+        storage::GetRecord<TermInfo>(database_, Table::kTerms, keys::Term(org_id, term)));
+    TermInfo info = info_record.value_or(TermInfo());
+    info.set_doc_freq(info.doc_freq() + added.size());
+    if (info.display().empty()) info.set_display(display[term]);
+    batch.Put(Table::kTerms, keys::Term(org_id, term), info.SerializeAsString());
+
+    // Fill the term's last block before starting new ones.
+    std::vector<Posting> pending;
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> last_key,
+        database_.LastKeyWithPrefix(Table::kPostings, keys::PostingPrefix(org_id, term)));
+    if (last_key) {
+      uint32_t first_doc = keys::BlockFirstDoc(*last_key);
+      ASSIGN_OR_RETURN(std::optional<std::string> block,
+                       database_.Get(Table::kPostings, *last_key));
+      BlockHeader header;
+      if (!block || !DecodeBlockHeader(*block, first_doc, &header)) {
+        return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
+      }
+      if (header.count < kBlockSize) {
+        if (!DecodeBlock(*block, first_doc, /*with_positions=*/true, &pending)) {
+          return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
+        }
+        for (Posting& p : pending) p.length = header.min_length;
+      }
+    }
+    for (Posting& p : added) pending.push_back(std::move(p));
+    for (size_t begin = 0; begin < pending.size(); begin += kBlockSize) {
+      size_t end = std::min(pending.size(), begin + kBlockSize);
+      std::vector<Posting> chunk(std::make_move_iterator(pending.begin() + begin),
+                                 std::make_move_iterator(pending.begin() + end));
+      batch.Put(Table::kPostings, keys::Posting(org_id, term, chunk.front().doc),
+                EncodeBlock(chunk));
+    }
+  }
+  batch.Put(Table::kDocValues, keys::Stats(org_id), stats.SerializeAsString());
+  return database_.Write(batch);
+}
+
+absl::Status LessonIndex::Refresh(const std::string& org_id, OrgState& state) {
+  ASSIGN_OR_RETURN(
+      std::optional<IndexStats> stats,
+      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+  uint32_t next_doc = stats ? stats->next_doc() : 1;
+  {
+    absl::ReaderMutexLock lock(&state.columns_mu);
+    if (state.columns.next_doc() >= next_doc) return absl::OkStatus();
+  }
+  absl::MutexLock lock(&state.columns_mu);
+  uint32_t from = state.columns.next_doc();
+  if (from >= next_doc) return absl::OkStatus();
+  absl::Status parse_status;
+  RETURN_IF_ERROR(database_.Scan(
+      Table::kDocValues, keys::DocPrefix(org_id), from > 1 ? keys::Doc(org_id, from - 1) : "",
+      [&](absl::string_view key, absl::string_view value) {
+        uint32_t doc = keys::DocOf(key);
+        if (doc >= next_doc) return false;
+        if (doc != state.columns.next_doc()) {
+          parse_status = absl::DataLossError(absl::StrCat("doc values skip doc ", doc));
+          return false;
+        }
+        DocValues values;
+        if (!values.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_status = absl::DataLossError(absl::StrCat("unreadable doc values of ", doc));
+          return false;
+        }
+        state.columns.Append(values);
+        return true;
+      }));
+  return parse_status;
+}
+
+}  // namespace retro::index

@@ -1,0 +1,121 @@
+#include "storage/index/posting_block.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace retro::index {
+
+void PutVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool GetVarint(absl::string_view in, size_t* pos, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && *pos < in.size(); shift += 7) {
+    uint8_t byte = static_cast<uint8_t>(in[(*pos)++]);
+    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string EncodeBlock(const std::vector<Posting>& postings) {
+  std::string out;
+  if (postings.empty()) return out;
+  uint32_t first = postings.front().doc;
+  uint32_t max_tf = 0;
+  uint32_t min_length = std::numeric_limits<uint32_t>::max();
+  for (const Posting& p : postings) {
+    max_tf = std::max(max_tf, p.tf);
+    min_length = std::min(min_length, p.length);
+  }
+  PutVarint(postings.size(), &out);
+  PutVarint(postings.back().doc - first, &out);
+  PutVarint(max_tf, &out);
+  PutVarint(min_length, &out);
+  uint32_t previous = first;
+  for (const Posting& p : postings) {
+    PutVarint(p.doc - previous, &out);
+    previous = p.doc;
+  }
+  for (const Posting& p : postings) PutVarint(p.tf, &out);
+  for (const Posting& p : postings) {
+    uint32_t last = 0;
+    for (uint32_t position : p.positions) {
+      PutVarint(position - last, &out);
+      last = position;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool ReadHeader(absl::string_view block, size_t* pos, uint32_t first_doc, BlockHeader* header) {
+  uint64_t count, span, max_tf, min_length;
+  if (!GetVarint(block, pos, &count) || !GetVarint(block, pos, &span) ||
+      !GetVarint(block, pos, &max_tf) || !GetVarint(block, pos, &min_length)) {
+    return false;
+  }
+  if (count == 0 || count > kBlockSize || span > std::numeric_limits<uint32_t>::max() - first_doc) {
+    return false;
+  }
+  header->count = static_cast<uint32_t>(count);
+  header->first_doc = first_doc;
+  header->last_doc = first_doc + static_cast<uint32_t>(span);
+  header->max_tf = static_cast<uint32_t>(max_tf);
+  header->min_length = static_cast<uint32_t>(min_length);
+  return true;
+}
+
+}  // namespace
+
+bool DecodeBlockHeader(absl::string_view block, uint32_t first_doc, BlockHeader* header) {
+  size_t pos = 0;
+  return ReadHeader(block, &pos, first_doc, header);
+}
+
+bool DecodeBlock(absl::string_view block, uint32_t first_doc, bool with_positions,
+                 std::vector<Posting>* postings) {
+  size_t pos = 0;
+  BlockHeader header;
+  if (!ReadHeader(block, &pos, first_doc, &header)) return false;
+  size_t base = postings->size();
+  postings->resize(base + header.count);
+  uint64_t doc = first_doc;
+  for (uint32_t i = 0; i < header.count; ++i) {
+    uint64_t delta;
+    if (!GetVarint(block, &pos, &delta)) return false;
+    doc += delta;
+    if (doc > header.last_doc) return false;
+    (*postings)[base + i].doc = static_cast<uint32_t>(doc);
+  }
+  for (uint32_t i = 0; i < header.count; ++i) {
+    uint64_t tf;
+    if (!GetVarint(block, &pos, &tf) || tf == 0 || tf > 100000) return false;
+    (*postings)[base + i].tf = static_cast<uint32_t>(tf);
+  }
+  if (!with_positions) return true;
+  for (uint32_t i = 0; i < header.count; ++i) {
+    Posting& p = (*postings)[base + i];
+    p.positions.resize(p.tf);
+    uint64_t position = 0;
+    for (uint32_t k = 0; k < p.tf; ++k) {
+      uint64_t delta;
+      if (!GetVarint(block, &pos, &delta)) return false;
+      position += delta;
+      if (position > std::numeric_limits<uint32_t>::max()) return false;
+      p.positions[k] = static_cast<uint32_t>(position);
+    }
+  }
+  return pos == block.size();
+}
+
+}  // namespace retro::index

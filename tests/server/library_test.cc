@@ -1,0 +1,410 @@
+// The library over loopback: what publishing puts in it, search (BM25,
+// phrases, exclusions, prefixes, typos), filters, facets, sorting, paging,
+// visibility, and publish atomicity under an injected write failure.
+#include <cmath>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "retro/v1/library_service.grpc.pb.h"
+#include "storage/testing/fault_injection.h"
+#include "tests/testing/test_server.h"
+
+namespace retro {
+namespace {
+
+using retro::testing::BadRequestField;
+using retro::testing::Ctx;
+using retro::v1::Annotation;
+using retro::v1::SearchLessonsRequest;
+using retro::v1::SearchLessonsResponse;
+using retro::v1::Session;
+
+struct Note {
+  std::string user;
+  Annotation::Kind kind;
+  std::string text;
+  bool anonymous = false;
+  int votes = 0;
+  bool deleted = false;
+};
+
+class LibraryTest : public ::testing::Test {
+ protected:
+  explicit LibraryTest(server::ServerOptions options = {}) : server_(options) {
+    org_ = retro::testing::MakeOrg(server_, "acme");
+    library_ = retro::v1::LibraryService::NewStub(server_.channel());
+  }
+
+  // Creates, runs and publishes a session with the notes; returns it.
+  Session Retro(const std::string& title, retro::v1::Deal deal, std::vector<Note> notes,
+                const std::string& team = "", bool publish = true) {
+    retro::v1::CreateSessionRequest create;
+    create.mutable_session()->set_title(title);
+    *create.mutable_session()->mutable_deal() = deal;
+    if (!team.empty()) {
+      create.mutable_session()->set_team_id(team);
+      create.mutable_session()->set_visibility(retro::v1::TEAM);
+    }
+    create.mutable_session()->set_votes_per_participant(20);
+    std::string presenter = team == "west" ? "other" : "rep";
+    Session session;
+    EXPECT_TRUE(
+        server_.sessions().CreateSession(Ctx(org_[presenter]).get(), create, &session).ok());
+    retro::v1::StartSessionRequest start;
+    start.set_name(session.name());
+    EXPECT_TRUE(server_.sessions().StartSession(Ctx(org_[presenter]).get(), start, &session).ok());
+    const std::vector<std::string> voters = {"admin", "enable", "rep", "mate", "other"};
+    for (const Note& note : notes) {
+      retro::v1::AddAnnotationRequest add;
+      add.set_parent(session.name());
+      add.mutable_annotation()->set_kind(note.kind);
+      add.mutable_annotation()->set_text(note.text);
+      add.mutable_annotation()->set_anonymous(note.anonymous);
+      Annotation annotation;
+      EXPECT_TRUE(
+          server_.annotations().AddAnnotation(Ctx(org_[note.user]).get(), add, &annotation).ok());
+      for (int v = 0; v < note.votes; ++v) {
+        retro::v1::VoteAnnotationRequest vote;
+        vote.set_name(annotation.name());
+        Annotation voted;
+        EXPECT_TRUE(
+            server_.annotations().VoteAnnotation(Ctx(org_[voters[v]]).get(), vote, &voted).ok());
+      }
+      if (note.deleted) {
+        retro::v1::DeleteAnnotationRequest del;
+        del.set_name(annotation.name());
+        EXPECT_TRUE(server_.annotations()
+                        .DeleteAnnotation(Ctx(org_[note.user]).get(), del, &annotation)
+                        .ok());
+      }
+    }
+    retro::v1::EndSessionRequest end;
+    end.set_name(session.name());
+    EXPECT_TRUE(server_.sessions().EndSession(Ctx(org_[presenter]).get(), end, &session).ok());
+    if (publish) {
+      server_.clock().Advance(absl::Hours(1));
+      retro::v1::PublishSessionRequest pub;
+      pub.set_name(session.name());
+      grpc::Status status =
+          server_.sessions().PublishSession(Ctx(org_[presenter]).get(), pub, &session);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+    return session;
+  }
+
+  static retro::v1::Deal MakeDeal(retro::v1::Outcome outcome, const std::string& competitor,
+                                  const std::string& industry, std::vector<std::string> reasons,
+                                  int year, int month, int day) {
+    retro::v1::Deal deal;
+    deal.set_outcome(outcome);
+    deal.set_competitor(competitor);
+    deal.set_industry(industry);
+    deal.set_stage_reached(retro::v1::NEGOTIATION);
+    for (const auto& r : reasons) deal.add_reasons(r);
+    deal.mutable_close_date()->set_year(year);
+    deal.mutable_close_date()->set_month(month);
+    deal.mutable_close_date()->set_day(day);
+    return deal;
+  }
+
+  void PublishCorpus() {
+    Retro("Lost Globex", MakeDeal(retro::v1::LOST, "Globex", "Healthcare", {"price"}, 2026, 3, 15),
+          {{"rep", Annotation::LESSON, "Lost on price to a cheaper competitor", false, 2},
+           {"mate", Annotation::WENT_WRONG, "We discounted too early in the negotiation"},
+           {"mate", Annotation::QUESTION, "Why did procurement join so late?"},
+           {"mate", Annotation::WENT_WELL, "Strong demo with the clinical team", true},
+           {"rep", Annotation::LESSON, "delete me", false, 0, true}});
+    Retro("Won Initech",
+          MakeDeal(retro::v1::WON, "Initech", "Retail", {"relationship"}, 2026, 6, 1),
+          {{"other", Annotation::LESSON, "Executive sponsor made the difference in pricing talks"},
+           {"other", Annotation::LESSON, "Multi-thread the account early"}},
+          "west");
+    Retro("Lost Globex again",
+          MakeDeal(retro::v1::LOST, "globex", "healthcare ", {"price", "no_budget"}, 2026, 7, 20),
+          {{"rep", Annotation::LESSON,
+            "Price objections surfaced late; anchor value before the price conversation"}});
+  }
+
+  SearchLessonsResponse Search(const std::string& user, SearchLessonsRequest request,
+                               grpc::Status* status_out = nullptr) {
+    SearchLessonsResponse response;
+    grpc::Status status = library_->SearchLessons(Ctx(org_[user]).get(), request, &response);
+    if (status_out) {
+      *status_out = status;
+    } else {
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+    return response;
+  }
+  SearchLessonsResponse Query(const std::string& user, const std::string& query) {
+    SearchLessonsRequest request;
+    request.set_query(query);
+    request.set_page_size(50);
+    return Search(user, request);
+  }
+  static std::set<std::string> Texts(const SearchLessonsResponse& response) {
+    std::set<std::string> texts;
+    for (const auto& hit : response.hits()) texts.insert(hit.lesson().text());
+    return texts;
+  }
+  static int64_t FacetCount(const SearchLessonsResponse& response, const std::string& field,
+                            const std::string& value) {
+    for (const auto& facet : response.facets()) {
+      if (facet.field() != field) continue;
+      for (const auto& count : facet.counts()) {
+        if (count.value() == value) return count.count();
+      }
+    }
+    return 0;
+  }
+
+  retro::testing::TestServer server_;
+  retro::testing::Org org_;
+  std::unique_ptr<retro::v1::LibraryService::Stub> library_;
+};
+
+TEST_F(LibraryTest, PublishingPutsLessonsNotQuestionsOrDeletedOnesInTheLibrary) {
+  PublishCorpus();
+  SearchLessonsResponse all = Search("admin", SearchLessonsRequest());
+  EXPECT_EQ(all.total_size(), 6);  // 3 + 2 + 1; no question, no deleted lesson.
+  std::set<std::string> texts = Texts(all);
+  EXPECT_FALSE(texts.count("Why did procurement join so late?"));
+  EXPECT_FALSE(texts.count("delete me"));
+  for (const auto& hit : all.hits()) {
+    const auto& lesson = hit.lesson();
+    if (lesson.text() == "Strong demo with the clinical team") {
+      EXPECT_TRUE(lesson.author().empty()) << "anonymous author leaked into the library";
+      EXPECT_EQ(lesson.kind(), Annotation::WENT_WELL);
+    }
+    if (lesson.text() == "Lost on price to a cheaper competitor") {
+      EXPECT_EQ(lesson.author(), "rep");
+      EXPECT_EQ(lesson.vote_count(), 2);
+      EXPECT_EQ(lesson.deal().competitor(), "Globex");
+      EXPECT_EQ(lesson.session_title(), "Lost Globex");
+      retro::v1::GetLessonRequest get;
+      get.set_name(lesson.name());
+      retro::v1::Lesson fetched;
+      ASSERT_TRUE(library_->GetLesson(Ctx(org_["mate"]).get(), get, &fetched).ok());
+      EXPECT_EQ(fetched.text(), lesson.text());
+    }
+  }
+}
+
+TEST_F(LibraryTest, TextSearchStemsFoldsAndHighlights) {
+  PublishCorpus();
+  // "price" meets "Price", "pricing"; rep (east) does not see the west lesson.
+  SearchLessonsResponse price = Query("rep", "PRICE");
+  EXPECT_EQ(Texts(price),
+            (std::set<std::string>{
+                "Lost on price to a cheaper competitor",
+                "Price objections surfaced late; anchor value before the price conversation"}));
+  EXPECT_NE(price.hits(0).snippet().find("<b>"), std::string::npos);
+  SearchLessonsResponse admin = Query("admin", "pricing");
+  EXPECT_EQ(admin.total_size(), 3);
+  // Two words: both must match.
+  EXPECT_EQ(Texts(Query("admin", "price competitor")),
+            (std::set<std::string>{"Lost on price to a cheaper competitor"}));
+  // Accents are ignored both ways.
+  EXPECT_EQ(Query("admin", "clínical").total_size(), 1);
+}
+
+TEST_F(LibraryTest, PhrasesExclusionsPrefixesAndTypos) {
+  PublishCorpus();
+  EXPECT_EQ(Texts(Query("admin", "\"anchor value\"")).size(), 1u);
+  EXPECT_EQ(Query("admin", "\"value anchor\"").total_size(), 0);
+  EXPECT_EQ(Query("admin", "\"executive sponsor\"").total_size(), 1);
+  EXPECT_EQ(Texts(Query("admin", "price -objections")),
+            (std::set<std::string>{"Lost on price to a cheaper competitor",
+                                   "Executive sponsor made the difference in pricing talks"}));
+  EXPECT_EQ(Texts(Query("admin", "negoti*")),
+            (std::set<std::string>{"We discounted too early in the negotiation"}));
+  EXPECT_EQ(Query("admin", "discou*").total_size(), 1);
+  // Typos: one edit for 5+ letters, two for 9+; the response says so.
+  SearchLessonsResponse typo = Query("admin", "clinicl");
+  EXPECT_EQ(typo.total_size(), 1);
+  ASSERT_EQ(typo.corrections_size(), 1);
+  EXPECT_EQ(typo.corrections(0).original(), "clinicl");
+  EXPECT_EQ(typo.corrections(0).corrected(), "clinical");
+  EXPECT_EQ(Query("admin", "objectoins").total_size(), 1);
+  EXPECT_EQ(Query("admin", "demx").total_size(), 0);  // Too short to correct.
+  // Lenient syntax never fails.
+  EXPECT_GE(Query("admin", "\"anchor value").total_size(), 1);
+  EXPECT_EQ(Query("admin", "- -").total_size(), 6);
+}
+
+TEST_F(LibraryTest, FiltersFacetsAndUnknownValues) {
+  PublishCorpus();
+  auto with = [&](auto set_filter) {
+    SearchLessonsRequest request;
+    request.set_page_size(50);
+    set_filter(request.mutable_filter());
+    return Search("admin", request);
+  };
+  EXPECT_EQ(with([](auto* f) { f->add_outcomes(retro::v1::LOST); }).total_size(), 4);
+  EXPECT_EQ(with([](auto* f) { f->add_competitors("GLOBEX"); }).total_size(), 4);
+  EXPECT_EQ(with([](auto* f) { f->add_industries("healthcare"); }).total_size(), 4);
+  EXPECT_EQ(with([](auto* f) { f->add_reasons("no_budget"); }).total_size(), 1);
+  EXPECT_EQ(with([](auto* f) { f->add_kinds(Annotation::WENT_WRONG); }).total_size(), 1);
+  EXPECT_EQ(with([](auto* f) { f->add_team_ids("west"); }).total_size(), 2);
+  EXPECT_EQ(with([](auto* f) { f->set_min_votes(2); }).total_size(), 1);
+  EXPECT_EQ(with([](auto* f) { f->add_stages_reached(retro::v1::NEGOTIATION); }).total_size(), 6);
+  EXPECT_EQ(with([](auto* f) {
+              f->mutable_close_date_from()->set_year(2026);
+              f->mutable_close_date_from()->set_month(6);
+              f->mutable_close_date_from()->set_day(1);
+              f->mutable_close_date_to()->set_year(2026);
+              f->mutable_close_date_to()->set_month(12);
+              f->mutable_close_date_to()->set_day(31);
+            }).total_size(),
+            3);
+  EXPECT_EQ(with([](auto* f) { f->add_competitors("Nobody"); }).total_size(), 0);
+
+  SearchLessonsResponse all = with([](auto*) {});
+  EXPECT_EQ(FacetCount(all, "outcome", "LOST"), 4);
+  EXPECT_EQ(FacetCount(all, "outcome", "WON"), 2);
+  EXPECT_EQ(FacetCount(all, "competitor", "globex"), 4);
+  EXPECT_EQ(FacetCount(all, "reasons", "price"), 4);
+  EXPECT_EQ(FacetCount(all, "kind", "LESSON"), 4);
+  // Facets count the whole match set, not the page.
+  SearchLessonsRequest small;
+  small.set_page_size(1);
+  EXPECT_EQ(FacetCount(Search("admin", small), "outcome", "LOST"), 4);
+
+  grpc::Status status;
+  SearchLessonsRequest bad;
+  bad.mutable_filter()->add_reasons("bad_luck");
+  Search("admin", bad, &status);
+  EXPECT_EQ(BadRequestField(status), "filter.reasons[0]");
+  bad.Clear();
+  bad.mutable_filter()->add_outcomes(static_cast<retro::v1::Outcome>(99));
+  Search("admin", bad, &status);
+  EXPECT_EQ(BadRequestField(status), "filter.outcomes[0]");
+  bad.Clear();
+  bad.mutable_filter()->add_team_ids("nowhere");
+  Search("admin", bad, &status);
+  EXPECT_EQ(BadRequestField(status), "filter.team_ids[0]");
+  bad.Clear();
+  bad.set_query(std::string(1001, 'q'));
+  Search("admin", bad, &status);
+  EXPECT_EQ(BadRequestField(status), "query");
+}
+
+TEST_F(LibraryTest, SortOrdersAndPagingWithoutGapsOrDuplicates) {
+  PublishCorpus();
+  SearchLessonsRequest newest;
+  newest.set_sort(SearchLessonsRequest::NEWEST);
+  newest.set_page_size(50);
+  SearchLessonsResponse by_time = Search("admin", newest);
+  ASSERT_EQ(by_time.hits_size(), 6);
+  EXPECT_EQ(by_time.hits(0).lesson().session_title(), "Lost Globex again");
+  EXPECT_EQ(by_time.hits(5).lesson().session_title(), "Lost Globex");
+  SearchLessonsRequest voted;
+  voted.set_sort(SearchLessonsRequest::MOST_VOTED);
+  EXPECT_EQ(Search("admin", voted).hits(0).lesson().vote_count(), 2);
+
+  std::vector<std::string> seen;
+  SearchLessonsRequest page;
+  page.set_page_size(4);
+  page.set_sort(SearchLessonsRequest::NEWEST);
+  do {
+    SearchLessonsResponse response = Search("admin", page);
+    for (const auto& hit : response.hits()) seen.push_back(hit.lesson().name());
+    page.set_page_token(response.next_page_token());
+  } while (!page.page_token().empty());
+  std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_EQ(unique.size(), 6u);
+  // A token from another query is refused.
+  SearchLessonsRequest first;
+  first.set_page_size(2);
+  SearchLessonsResponse one = Search("admin", first);
+  SearchLessonsRequest other;
+  other.set_query("price");
+  other.set_page_token(one.next_page_token());
+  grpc::Status status;
+  Search("admin", other, &status);
+  EXPECT_EQ(BadRequestField(status), "page_token");
+}
+
+TEST_F(LibraryTest, TeamLessonsAreVisibleOnlyToThoseWhoMaySeeTheSession) {
+  PublishCorpus();
+  EXPECT_EQ(Search("rep", SearchLessonsRequest()).total_size(), 4);
+  EXPECT_EQ(Search("other", SearchLessonsRequest()).total_size(), 6);  // West's own.
+  EXPECT_EQ(Search("enable", SearchLessonsRequest()).total_size(), 6);
+  SearchLessonsResponse west = Query("admin", "multi-thread");
+  ASSERT_EQ(west.hits_size(), 1);
+  retro::v1::GetLessonRequest get;
+  get.set_name(west.hits(0).lesson().name());
+  retro::v1::Lesson lesson;
+  EXPECT_EQ(library_->GetLesson(Ctx(org_["rep"]).get(), get, &lesson).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(library_->GetLesson(Ctx(org_["other"]).get(), get, &lesson).ok());
+  // Another organization sees nothing, even by name.
+  retro::testing::Org rival = retro::testing::MakeOrg(server_, "rival");
+  SearchLessonsResponse response;
+  ASSERT_TRUE(
+      library_->SearchLessons(Ctx(rival["admin"]).get(), SearchLessonsRequest(), &response).ok());
+  EXPECT_EQ(response.total_size(), 0);
+  EXPECT_EQ(library_->GetLesson(Ctx(rival["admin"]).get(), get, &lesson).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(LibraryTest, Bm25ScoresMatchHandComputedValues) {
+  Retro("Tiny", retro::v1::Deal(),
+        {{"rep", Annotation::LESSON, "price price budget"},
+         {"rep", Annotation::LESSON, "price timing"},
+         {"rep", Annotation::LESSON, "budget"}});
+  SearchLessonsResponse response = Query("rep", "price");
+  ASSERT_EQ(response.hits_size(), 2);
+  // N = 3, df = 2, lengths 3, 2, 1: average 2.
+  double idf = std::log(1 + (3 - 2 + 0.5) / (2 + 0.5));
+  double doc1 = idf * (2 * 2.2) / (2 + 1.2 * (1 - 0.75 + 0.75 * 3 / 2.0));
+  double doc2 = idf * (1 * 2.2) / (1 + 1.2 * (1 - 0.75 + 0.75 * 2 / 2.0));
+  EXPECT_EQ(response.hits(0).lesson().text(), "price price budget");
+  EXPECT_NEAR(response.hits(0).score(), doc1, 1e-9);
+  EXPECT_NEAR(response.hits(1).score(), doc2, 1e-9);
+}
+
+class PublishFaultTest : public LibraryTest {
+ protected:
+  static server::ServerOptions WithFaults() {
+    server::ServerOptions options;
+    options.env = faults().env();
+    return options;
+  }
+  static storage::FaultInjection& faults() {
+    static auto* f = new storage::FaultInjection();
+    return *f;
+  }
+  PublishFaultTest() : LibraryTest(WithFaults()) {}
+};
+
+TEST_F(PublishFaultTest, AFailedPublishLeavesNoLessonAndARetryLeavesThemAll) {
+  Session session = Retro("Crash while publishing",
+                          MakeDeal(retro::v1::LOST, "Globex", "Retail", {"timing"}, 2026, 1, 5),
+                          {{"rep", Annotation::LESSON, "Confirm the timeline with procurement"},
+                           {"mate", Annotation::WENT_WRONG, "No mutual action plan"},
+                           {"mate", Annotation::WENT_WELL, "Quick security review"}},
+                          "", /*publish=*/false);
+  faults().FailWrites(true);
+  retro::v1::PublishSessionRequest publish;
+  publish.set_name(session.name());
+  Session out;
+  grpc::Status status = server_.sessions().PublishSession(Ctx(org_["rep"]).get(), publish, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  faults().FailWrites(false);
+  server_.Restart();
+  library_ = retro::v1::LibraryService::NewStub(server_.channel());
+  EXPECT_EQ(Search("admin", SearchLessonsRequest()).total_size(), 0);
+  retro::v1::GetSessionRequest get;
+  get.set_name(session.name());
+  ASSERT_TRUE(server_.sessions().GetSession(Ctx(org_["rep"]).get(), get, &out).ok());
+  EXPECT_EQ(out.state(), retro::v1::REVIEW);
+
+  ASSERT_TRUE(server_.sessions().PublishSession(Ctx(org_["rep"]).get(), publish, &out).ok());
+  EXPECT_EQ(Search("admin", SearchLessonsRequest()).total_size(), 3);
+  EXPECT_EQ(Query("admin", "procurement").total_size(), 1);
+}
+
+}  // namespace
+}  // namespace retro
