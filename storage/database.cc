@@ -16,7 +16,7 @@ namespace {
 
 const char* const kTableNames[kTableCount] = {
     "directory", "sessions", "annotations", "action_items", "votes",      "events",
-    "requests",  "lessons",  "postings",    "terms",        "doc_values",
+    "requests",  "lessons",  "postings",    "terms",        "doc_values", "queries",
 };
 
 rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
@@ -37,8 +37,9 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 }  // namespace
 
 struct Database::Batch::Op {
+  enum Kind { kPut, kDelete, kDeleteRange };
   Table table;
-  bool is_delete;
+  Kind kind;
   std::string key;
   std::string value;
 };
@@ -49,10 +50,13 @@ Database::Batch::Batch(Batch&&) noexcept = default;
 Database::Batch& Database::Batch::operator=(Batch&&) noexcept = default;
 
 void Database::Batch::Put(Table table, absl::string_view key, absl::string_view value) {
-  ops_->push_back(Op{table, false, std::string(key), std::string(value)});
+  ops_->push_back(Op{table, Op::kPut, std::string(key), std::string(value)});
 }
 void Database::Batch::Delete(Table table, absl::string_view key) {
-  ops_->push_back(Op{table, true, std::string(key), std::string()});
+  ops_->push_back(Op{table, Op::kDelete, std::string(key), std::string()});
+}
+void Database::Batch::DeleteRange(Table table, absl::string_view begin, absl::string_view end) {
+  ops_->push_back(Op{table, Op::kDeleteRange, std::string(begin), std::string(end)});
 }
 int Database::Batch::Count() const { return static_cast<int>(ops_->size()); }
 
@@ -102,15 +106,31 @@ rocksdb::ColumnFamilyHandle* Database::Handle(Table table) const {
   return handles_[static_cast<int>(table) + 1];
 }
 
-absl::Status Database::Write(const Batch& batch) {
+absl::Status Database::Write(const Batch& batch) { return WriteBatch(batch, /*sync=*/true); }
+
+absl::Status Database::WriteUnsynced(const Batch& batch) {
+  return WriteBatch(batch, /*sync=*/false);
+}
+
+absl::Status Database::WriteBatch(const Batch& batch, bool sync) {
   rocksdb::WriteBatch write_batch;
   for (const Batch::Op& op : *batch.ops_) {
-    rocksdb::Status s = op.is_delete ? write_batch.Delete(Handle(op.table), op.key)
-                                     : write_batch.Put(Handle(op.table), op.key, op.value);
+    rocksdb::Status s;
+    switch (op.kind) {
+      case Batch::Op::kPut:
+        s = write_batch.Put(Handle(op.table), op.key, op.value);
+        break;
+      case Batch::Op::kDelete:
+        s = write_batch.Delete(Handle(op.table), op.key);
+        break;
+      case Batch::Op::kDeleteRange:
+        s = write_batch.DeleteRange(Handle(op.table), op.key, op.value);
+        break;
+    }
     if (!s.ok()) return FromRocks(s, "building write batch");
   }
   rocksdb::WriteOptions write_options;
-  write_options.sync = true;
+  write_options.sync = sync;
   return FromRocks(db_->Write(write_options, &write_batch), "writing");
 }
 

@@ -39,8 +39,9 @@ enum class Table {
   kPostings,
   kTerms,
   kDocValues,
+  kQueries,
 };
-inline constexpr int kTableCount = 11;
+inline constexpr int kTableCount = 12;
 
 struct DatabaseOptions {
   // The data directory; created when missing.
@@ -61,6 +62,8 @@ class Database {
 
     void Put(Table table, absl::string_view key, absl::string_view value);
     void Delete(Table table, absl::string_view key);
+    // Deletes every key in [begin, end).
+    void DeleteRange(Table table, absl::string_view begin, absl::string_view end);
     int Count() const;
 
    private:
@@ -82,6 +85,9 @@ class Database {
   // Applies the batch atomically and syncs it before returning. Disk
   // trouble (full, read-only, I/O error) is UNAVAILABLE.
   [[nodiscard]] absl::Status Write(const Batch& batch);
+  // Applies the batch without waiting for the disk: only for what nobody was
+  // promised (search statistics), never for acknowledged writes.
+  [[nodiscard]] absl::Status WriteUnsynced(const Batch& batch);
 
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(Table table, absl::string_view key);
 
@@ -99,6 +105,7 @@ class Database {
  private:
   Database() = default;
   rocksdb::ColumnFamilyHandle* Handle(Table table) const;
+  absl::Status WriteBatch(const Batch& batch, bool sync);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // Owned; indexed by Table.

@@ -128,6 +128,20 @@ class LibraryServiceImpl final : public retro::v1::LibraryService::Service {
                              retro::v1::SearchLessonsResponse* response) override;
   grpc::Status GetLesson(grpc::ServerContext* context, const retro::v1::GetLessonRequest* request,
                          retro::v1::Lesson* response) override;
+  grpc::Status GetTrends(grpc::ServerContext* context, const retro::v1::GetTrendsRequest* request,
+                         retro::v1::GetTrendsResponse* response) override;
+  grpc::Status SuggestLessons(grpc::ServerContext* context,
+                              const retro::v1::SuggestLessonsRequest* request,
+                              retro::v1::SuggestLessonsResponse* response) override;
+  grpc::Status ListRecurringLessons(grpc::ServerContext* context,
+                                    const retro::v1::ListRecurringLessonsRequest* request,
+                                    retro::v1::ListRecurringLessonsResponse* response) override;
+  grpc::Status GetSearchInsights(grpc::ServerContext* context,
+                                 const retro::v1::GetSearchInsightsRequest* request,
+                                 retro::v1::GetSearchInsightsResponse* response) override;
+  grpc::Status ExportLessons(grpc::ServerContext* context,
+                             const retro::v1::ExportLessonsRequest* request,
+                             grpc::ServerWriter<retro::v1::Lesson>* writer) override;
 
  private:
   core::AdminController& admin_;

@@ -25,6 +25,7 @@
 #include "storage/database.h"
 #include "storage/directory_store.h"
 #include "storage/kv_event_log.h"
+#include "storage/query_log.h"
 #include "storage/session_store.h"
 #include "storage/status_macros.h"
 
@@ -59,12 +60,21 @@ absl::StatusOr<std::string> LoadOrCreateRootToken(const std::string& path, bool*
   return token;
 }
 
+absl::Status RebuildLibrary(const std::string& data_dir,
+                            const std::function<void(uint64_t, uint64_t)>& progress) {
+  ASSIGN_OR_RETURN(std::unique_ptr<storage::Database> database,
+                   storage::Database::Open({data_dir, nullptr}));
+  index::LessonIndex lesson_index(*database);
+  return lesson_index.Rebuild(progress);
+}
+
 struct RetroServer::Parts {
   ServerOptions options;
   std::unique_ptr<TimeOrderedIdGenerator> own_ids;
   std::unique_ptr<storage::Database> database;
   std::unique_ptr<index::LessonIndex> lesson_index;
   std::unique_ptr<storage::KvEventLog> log;
+  std::unique_ptr<storage::QueryLog> query_log;
   std::unique_ptr<storage::SessionStore> session_store;
   std::unique_ptr<storage::DirectoryStore> directory;
   std::unique_ptr<live::SessionHub> hub;
@@ -121,10 +131,12 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
       std::make_unique<core::AdminController>(*parts->directory, clock, Sha256(root_token));
   parts->sessions = std::make_unique<core::SessionController>(*parts->log, *parts->session_store,
                                                               *parts->directory, clock, *ids);
-  parts->library =
-      std::make_unique<core::LibraryController>(*parts->lesson_index, *parts->directory);
+  parts->query_log = std::make_unique<storage::QueryLog>(*parts->database);
+  parts->library = std::make_unique<core::LibraryController>(
+      *parts->lesson_index, *parts->directory, *parts->query_log, clock);
   parts->admin_service = std::make_unique<api::AdminServiceImpl>(*parts->admin);
-  parts->library_service = std::make_unique<api::LibraryServiceImpl>(*parts->admin, *parts->library);
+  parts->library_service =
+      std::make_unique<api::LibraryServiceImpl>(*parts->admin, *parts->library);
   parts->session_service = std::make_unique<api::SessionServiceImpl>(
       *parts->admin, *parts->sessions,
       api::WatchReactor::Deps{*parts->log, *parts->hub, *parts->fanout, clock});

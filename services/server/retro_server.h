@@ -9,6 +9,7 @@
 // Thread-safe: Shutdown may be called from any thread, once or more.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -68,6 +69,11 @@ class RetroServer {
   explicit RetroServer(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };
+
+// Rebuilds the lesson library's index of the data directory from the
+// stored lessons (retrod --reindex), while no server uses it.
+absl::Status RebuildLibrary(const std::string& data_dir,
+                            const std::function<void(uint64_t done, uint64_t total)>& progress);
 
 // Reads the root token from path, creating the file with a fresh token
 // (mode 0600) when it does not exist. Sets *created accordingly.

@@ -20,6 +20,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on; port 0
 ABSL_FLAG(std::string, data_dir, "./var/data", "RocksDB data directory");
 ABSL_FLAG(std::string, root_token_file, "./var/root_token",
           "file holding the root token; created (mode 0600) when missing");
+ABSL_FLAG(bool, reindex, false,
+          "rebuild the lesson library's index from the stored lessons, then exit");
 ABSL_FLAG(int64_t, shutdown_grace_seconds, 10, "how long in-flight calls may run on shutdown");
 
 namespace {
@@ -35,6 +37,26 @@ void Log(const std::string& message) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("retrod: live deal retrospectives over gRPC, stored in RocksDB");
   absl::ParseCommandLine(argc, argv);
+
+  if (absl::GetFlag(FLAGS_reindex)) {
+    absl::Time start = absl::Now();
+    uint64_t last_percent = 101;
+    absl::Status status = retro::server::RebuildLibrary(
+        absl::GetFlag(FLAGS_data_dir), [&](uint64_t done, uint64_t total) {
+          uint64_t percent = total == 0 ? 100 : done * 100 / total;
+          if (percent != last_percent) {
+            last_percent = percent;
+            Log("reindex: " + std::to_string(done) + "/" + std::to_string(total) + " lessons (" +
+                std::to_string(percent) + "%)");
+          }
+        });
+    if (!status.ok()) {
+      Log("reindex failed: " + std::string(status.ToString()));
+      return 1;
+    }
+    Log("reindex done in " + absl::FormatDuration(absl::Now() - start));
+    return 0;
+  }
 
   // Signals are taken by sigwait below, never by a random thread.
   sigset_t signals;

@@ -53,6 +53,8 @@ struct LessonIndex::Columns {
   // Docs are numbered from 1; docs[doc - 1].
   std::vector<DocColumn> docs;
   std::vector<uint32_t> pool;
+  // kMinHashes per doc, doc - 1 first.
+  std::vector<uint32_t> minhash;
   Dictionary dictionary;
 
   uint32_t next_doc() const { return static_cast<uint32_t>(docs.size()) + 1; }
@@ -65,6 +67,9 @@ struct LessonIndex::OrgState {
   absl::Mutex columns_mu;
   Columns columns ABSL_GUARDED_BY(columns_mu);
 };
+
+// The MinHash signature of a set of terms (deterministic across runs).
+std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms);
 
 // Lower-cased, trimmed form of free-text facet values (competitor,
 // industry, segment) so that "Healthcare" and "healthcare " agree.

@@ -10,6 +10,7 @@
 #include "storage/index/columns.h"
 #include "storage/index/index_keys.h"
 #include "storage/index/posting_block.h"
+#include "storage/keys.h"
 #include "storage/record_io.h"
 #include "storage/status_macros.h"
 
@@ -58,7 +59,43 @@ void LessonIndex::Columns::Append(const DocValues& values) {
   add(values.reasons(), &doc.reasons);
   add(values.tags(), &doc.tags);
   add(values.drivers(), &doc.drivers);
+  for (int i = 0; i < kMinHashes; ++i) {
+    minhash.push_back(i < values.minhash_size() ? values.minhash(i) : 0xffffffffu);
+  }
   docs.push_back(doc);
+}
+
+namespace {
+
+uint64_t Fnv1a(absl::string_view text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
+  std::vector<uint32_t> signature(kMinHashes, 0xffffffffu);
+  for (const std::string& term : terms) {
+    uint64_t base = Fnv1a(term);
+    for (int i = 0; i < kMinHashes; ++i) {
+      uint32_t h =
+          static_cast<uint32_t>(SplitMix(base + static_cast<uint64_t>(i) * 0x632be59bd9b4e019ull));
+      signature[i] = std::min(signature[i], h);
+    }
+  }
+  return signature;
 }
 
 LessonIndex::LessonIndex(Database& database) : database_(database) {}
@@ -109,25 +146,15 @@ DocValues ValuesOf(const retro::v1::Lesson& lesson, uint32_t length,
 
 }  // namespace
 
-absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
-                                           std::vector<retro::v1::Lesson>* lessons,
-                                           Database::Batch batch) {
-  OrgState& state = StateFor(org_id);
-  absl::MutexLock write_lock(&state.write_mu);
-  ASSIGN_OR_RETURN(
-      std::optional<IndexStats> stored,
-      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
-  IndexStats stats = stored.value_or(IndexStats());
-  if (stats.next_doc() == 0) stats.set_next_doc(1);
-
+absl::Status LessonIndex::IndexLessons(
+    const std::string& org_id,
+    const std::vector<std::pair<uint32_t, const retro::v1::Lesson*>>& docs, IndexStats* stats,
+    Database::Batch& batch) {
   const Analyzer& analyzer = Analyzer::English();
   std::map<std::string, std::vector<Posting>> postings;  // Sorted terms.
   std::map<std::string, std::string> display;
-  for (retro::v1::Lesson& lesson : *lessons) {
-    uint32_t doc = stats.next_doc();
-    stats.set_next_doc(doc + 1);
-    lesson.set_name(absl::StrCat("lessons/", doc));
-    std::vector<Token> tokens = analyzer.Analyze(lesson.text());
+  for (const auto& [doc, lesson] : docs) {
+    std::vector<Token> tokens = analyzer.Analyze(lesson->text());
     std::map<std::string, Posting> by_term;
     for (const Token& token : tokens) {
       Posting& posting = by_term[token.term];
@@ -137,14 +164,19 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
       posting.positions.push_back(token.position);
       display.try_emplace(token.term, token.folded);
     }
-    for (auto& [term, posting] : by_term) postings[term].push_back(std::move(posting));
-    stats.set_doc_count(stats.doc_count() + 1);
-    stats.set_total_length(stats.total_length() + tokens.size());
-    std::vector<std::string> drivers(lesson.facilitators().begin(), lesson.facilitators().end());
-    if (!lesson.presenter().empty()) drivers.push_back(lesson.presenter());
-    batch.Put(Table::kLessons, keys::Doc(org_id, doc), lesson.SerializeAsString());
-    batch.Put(Table::kDocValues, keys::Doc(org_id, doc),
-              ValuesOf(lesson, static_cast<uint32_t>(tokens.size()), drivers).SerializeAsString());
+    std::vector<std::string> terms;
+    for (auto& [term, posting] : by_term) {
+      terms.push_back(term);
+      postings[term].push_back(std::move(posting));
+    }
+    stats->set_doc_count(stats->doc_count() + 1);
+    stats->set_total_length(stats->total_length() + tokens.size());
+    stats->set_next_doc(std::max(stats->next_doc(), doc + 1));
+    std::vector<std::string> drivers(lesson->facilitators().begin(), lesson->facilitators().end());
+    if (!lesson->presenter().empty()) drivers.push_back(lesson->presenter());
+    DocValues values = ValuesOf(*lesson, static_cast<uint32_t>(tokens.size()), drivers);
+    for (uint32_t h : MinHashOf(terms)) values.add_minhash(h);
+    batch.Put(Table::kDocValues, keys::Doc(org_id, doc), values.SerializeAsString());
   }
 
   for (auto& [term, added] : postings) {
@@ -185,8 +217,97 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
                 EncodeBlock(chunk));
     }
   }
-  batch.Put(Table::kDocValues, keys::Stats(org_id), stats.SerializeAsString());
+  batch.Put(Table::kDocValues, keys::Stats(org_id), stats->SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
+                                           std::vector<retro::v1::Lesson>* lessons,
+                                           Database::Batch batch) {
+  OrgState& state = StateFor(org_id);
+  absl::MutexLock write_lock(&state.write_mu);
+  ASSIGN_OR_RETURN(
+      std::optional<IndexStats> stored,
+      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+  IndexStats stats = stored.value_or(IndexStats());
+  if (stats.next_doc() == 0) stats.set_next_doc(1);
+  std::vector<std::pair<uint32_t, const retro::v1::Lesson*>> docs;
+  uint32_t doc = stats.next_doc();
+  for (retro::v1::Lesson& lesson : *lessons) {
+    lesson.set_name(absl::StrCat("lessons/", doc));
+    batch.Put(Table::kLessons, keys::Doc(org_id, doc), lesson.SerializeAsString());
+    docs.emplace_back(doc++, &lesson);
+  }
+  RETURN_IF_ERROR(IndexLessons(org_id, docs, &stats, batch));
   return database_.Write(batch);
+}
+
+absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
+  // Which organizations have lessons, and how many in all.
+  std::map<std::string, uint64_t> orgs;
+  uint64_t total = 0;
+  RETURN_IF_ERROR(
+      database_.Scan(Table::kLessons, "", "", [&](absl::string_view key, absl::string_view) {
+        ++orgs[std::string(key.substr(0, key.find('\0')))];
+        ++total;
+        return true;
+      }));
+  uint64_t done = 0;
+  progress(done, total);
+  for (const auto& [org_id, count] : orgs) {
+    OrgState& state = StateFor(org_id);
+    absl::MutexLock write_lock(&state.write_mu);
+    Database::Batch clear;
+    std::string begin = keys::TermPrefix(org_id);
+    std::string end = storage::keys::PrefixEnd(begin);
+    clear.DeleteRange(Table::kPostings, begin, end);
+    clear.DeleteRange(Table::kTerms, begin, end);
+    clear.DeleteRange(Table::kDocValues, begin, end);
+    RETURN_IF_ERROR(database_.Write(clear));
+    {
+      absl::MutexLock lock(&state.columns_mu);
+      state.columns = Columns();
+    }
+    IndexStats stats;
+    stats.set_next_doc(1);
+    std::vector<retro::v1::Lesson> chunk;
+    absl::Status chunk_status;
+    auto flush = [&]() -> absl::Status {
+      if (chunk.empty()) return absl::OkStatus();
+      std::vector<std::pair<uint32_t, const retro::v1::Lesson*>> docs;
+      for (const retro::v1::Lesson& lesson : chunk) {
+        uint32_t doc = 0;
+        absl::string_view id = absl::string_view(lesson.name()).substr(sizeof("lessons/") - 1);
+        for (char c : id) doc = doc * 10 + static_cast<uint32_t>(c - '0');
+        docs.emplace_back(doc, &lesson);
+      }
+      Database::Batch batch;
+      RETURN_IF_ERROR(IndexLessons(org_id, docs, &stats, batch));
+      RETURN_IF_ERROR(database_.Write(batch));
+      done += chunk.size();
+      progress(done, total);
+      chunk.clear();
+      return absl::OkStatus();
+    };
+    // Keys end in a binary doc id: scan raw, not with ScanRecords.
+    RETURN_IF_ERROR(
+        database_.Scan(Table::kLessons, keys::DocPrefix(org_id), "",
+                       [&](absl::string_view, absl::string_view value) {
+                         retro::v1::Lesson& lesson = chunk.emplace_back();
+                         if (!lesson.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                           chunk_status = absl::DataLossError("unreadable lesson");
+                           return false;
+                         }
+                         if (chunk.size() >= 5000) {
+                           chunk_status = flush();
+                           if (!chunk_status.ok()) return false;
+                         }
+                         return true;
+                       }));
+    RETURN_IF_ERROR(chunk_status);
+    RETURN_IF_ERROR(flush());
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LessonIndex::Refresh(const std::string& org_id, OrgState& state) {

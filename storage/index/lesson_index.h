@@ -17,6 +17,7 @@
 // RocksDB before each search. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@
 #include "storage/database.h"
 
 namespace retro::index {
+
+class IndexStats;
 
 // Who is searching: decides which TEAM lessons are visible.
 struct Viewer {
@@ -59,11 +62,31 @@ struct SearchResults {
   std::vector<retro::v1::QueryCorrection> corrections;
 };
 
+struct TrendOptions {
+  retro::v1::GetTrendsRequest::Dimension dimension = retro::v1::GetTrendsRequest::REASON;
+  bool quarterly = false;
+  std::string query;
+  retro::v1::LessonFilter filter;
+};
+
+struct RecurringOptions {
+  retro::v1::LessonFilter filter;
+  size_t min_deals = 3;
+  size_t max_results = 20;
+};
+
 // BM25 parameters.
 inline constexpr double kBm25K1 = 1.2;
 inline constexpr double kBm25B = 0.75;
 // Score multiplier for votes: 1 + kVoteBoost * ln(1 + votes).
 inline constexpr double kVoteBoost = 0.1;
+// Buckets with fewer deals than this are marked low-sample.
+inline constexpr int64_t kLowSampleDeals = 5;
+// MinHash signature length, and its banding for near-duplicate candidates.
+inline constexpr int kMinHashes = 16;
+inline constexpr int kMinHashBands = 8;
+// Estimated Jaccard similarity from which two lessons are "the same lesson".
+inline constexpr double kRecurringSimilarity = 0.5;
 
 class LessonIndex {
  public:
@@ -85,6 +108,33 @@ class LessonIndex {
   [[nodiscard]] absl::StatusOr<std::optional<retro::v1::Lesson>> GetLesson(
       const std::string& org_id, const Viewer& viewer, const std::string& lesson_id);
 
+  // Lessons and distinct deals per period and dimension value.
+  [[nodiscard]] absl::StatusOr<std::vector<retro::v1::TrendBucket>> Trends(
+      const std::string& org_id, const Viewer& viewer, const TrendOptions& options);
+
+  // The visible lessons most similar to a draft (any of its words, BM25).
+  [[nodiscard]] absl::StatusOr<std::vector<SearchResults::Hit>> Suggest(const std::string& org_id,
+                                                                        const Viewer& viewer,
+                                                                        const std::string& draft,
+                                                                        size_t max_results);
+
+  // Clusters of near-duplicate lessons (MinHash over their terms) seen in
+  // at least min_deals distinct deals.
+  [[nodiscard]] absl::StatusOr<std::vector<retro::v1::RecurringLesson>> Recurring(
+      const std::string& org_id, const Viewer& viewer, const RecurringOptions& options);
+
+  // Calls emit with batches of matching visible lessons, in doc order,
+  // until it returns false.
+  [[nodiscard]] absl::Status Export(
+      const std::string& org_id, const Viewer& viewer, const std::string& query,
+      const retro::v1::LessonFilter& filter,
+      const std::function<bool(std::vector<retro::v1::Lesson>&&)>& emit);
+
+  // Rebuilds postings, terms, doc values and statistics of every
+  // organization from the stored lessons (names are kept). Not to be run
+  // while the index serves. progress(done, total) is called as it goes.
+  [[nodiscard]] absl::Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress);
+
   struct Columns;  // The in-memory doc values of one organization.
 
  private:
@@ -92,6 +142,12 @@ class LessonIndex {
   OrgState& StateFor(const std::string& org_id);
   // Brings the state's columns up to the stored doc values.
   absl::Status Refresh(const std::string& org_id, OrgState& state);
+  // Adds postings, terms and doc values of already named lessons to batch,
+  // updating stats. Requires the organization's write lock.
+  absl::Status IndexLessons(const std::string& org_id,
+                            const std::vector<std::pair<uint32_t, const retro::v1::Lesson*>>& docs,
+                            IndexStats* stats, storage::Database::Batch& batch);
+  class Evaluation;
 
   storage::Database& database_;
   absl::Mutex mu_;

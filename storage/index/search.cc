@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "storage/index/analyzer.h"
 #include "storage/index/columns.h"
 #include "storage/index/index_keys.h"
@@ -340,31 +341,55 @@ std::string Snippet(const std::string& text, const std::set<std::string>& terms)
 
 }  // namespace
 
-absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, const Viewer& viewer,
-                                                  const SearchOptions& options) {
-  OrgState& state = StateFor(org_id);
-  RETURN_IF_ERROR(Refresh(org_id, state));
+// One query and filter evaluated for one viewer: the visible matching
+// docs, and what is needed to score them.
+class LessonIndex::Evaluation {
+ public:
+  Evaluation(Database& database, const std::string& org_id, OrgState& state)
+      : database_(database), org_id_(org_id), state_(state) {}
+
+  absl::Status Run(const Viewer& viewer, const std::string& query_text,
+                   const retro::v1::LessonFilter& filter);
+
+  const std::vector<uint32_t>& docs() const { return docs_; }
+  bool has_positive() const { return has_positive_; }
+  std::vector<retro::v1::QueryCorrection>& corrections() { return corrections_; }
+  const std::set<std::string>& matched_terms() const { return matched_terms_; }
+  // BM25 with the vote boost. Requires the columns lock.
+  double Score(const Columns& columns, uint32_t doc) const;
+
+ private:
+  Database& database_;
+  const std::string& org_id_;
+  OrgState& state_;
+  std::unique_ptr<QueryRun> run_;
+  std::vector<ClauseMatch> positive_;
+  std::vector<uint32_t> docs_;
+  bool has_positive_ = false;
+  std::vector<retro::v1::QueryCorrection> corrections_;
+  std::set<std::string> matched_terms_;
+};
+
+absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::string& query_text,
+                                          const retro::v1::LessonFilter& filter_request) {
   ASSIGN_OR_RETURN(
       std::optional<IndexStats> stats,
-      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id_)));
   uint64_t doc_count = stats ? stats->doc_count() : 0;
   double avg_length = doc_count == 0 ? 1.0 : static_cast<double>(stats->total_length()) / doc_count;
-
-  SearchResults results;
-  ParsedQuery query = ParseQuery(options.query, Analyzer::English());
-  QueryRun run(database_, org_id, doc_count, avg_length);
+  run_ = std::make_unique<QueryRun>(database_, org_id_, doc_count, avg_length);
+  ParsedQuery query = ParseQuery(query_text, Analyzer::English());
+  has_positive_ = query.HasPositive();
 
   // Resolve each clause to the docs it matches.
-  std::vector<ClauseMatch> positive;
   std::vector<std::vector<uint32_t>> excluded;
-  std::set<std::string> matched_terms;
   bool impossible = false;
   for (const QueryClause& clause : query.clauses) {
     ClauseMatch match;
     if (clause.phrase) {
       std::vector<const TermPostings*> terms;
       for (const std::string& term : clause.terms) {
-        ASSIGN_OR_RETURN(const TermPostings* postings, run.Load(term, /*with_positions=*/true));
+        ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term, /*with_positions=*/true));
         if (postings == nullptr) break;
         terms.push_back(postings);
       }
@@ -375,10 +400,10 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
     } else {
       std::vector<std::string> candidates;
       if (clause.prefix) {
-        ASSIGN_OR_RETURN(candidates, run.Expand(clause.words[0]));
+        ASSIGN_OR_RETURN(candidates, run_->Expand(clause.words[0]));
         std::string stem = Analyzer::English().Stem(clause.words[0]);
         if (stem != clause.words[0] && stem.size() >= 3) {
-          ASSIGN_OR_RETURN(std::vector<std::string> more, run.Expand(stem));
+          ASSIGN_OR_RETURN(std::vector<std::string> more, run_->Expand(stem));
           candidates.insert(candidates.end(), more.begin(), more.end());
         }
       } else {
@@ -386,14 +411,14 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
       }
       std::set<uint32_t> docs;
       for (const std::string& term : candidates) {
-        ASSIGN_OR_RETURN(const TermPostings* postings, run.Load(term, false));
+        ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term, false));
         if (postings == nullptr && !clause.prefix && !clause.excluded) {
-          ASSIGN_OR_RETURN(auto correction, run.Correct(term, clause.words[0]));
+          ASSIGN_OR_RETURN(auto correction, run_->Correct(term, clause.words[0]));
           if (correction) {
-            retro::v1::QueryCorrection* c = &results.corrections.emplace_back();
+            retro::v1::QueryCorrection* c = &corrections_.emplace_back();
             c->set_original(clause.words[0]);
             c->set_corrected(correction->second);
-            ASSIGN_OR_RETURN(postings, run.Load(correction->first, false));
+            ASSIGN_OR_RETURN(postings, run_->Load(correction->first, false));
           }
         }
         if (postings == nullptr) continue;
@@ -409,71 +434,102 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
       excluded.push_back(std::move(match.docs));
     } else {
       if (match.docs.empty()) impossible = true;
-      for (const TermPostings* t : match.terms) matched_terms.insert(t->term);
-      positive.push_back(std::move(match));
+      for (const TermPostings* t : match.terms) matched_terms_.insert(t->term);
+      positive_.push_back(std::move(match));
     }
   }
 
+  absl::ReaderMutexLock lock(&state_.columns_mu);
+  const Columns& columns = state_.columns;
+  std::vector<uint32_t> candidates;
+  if (!impossible) {
+    if (positive_.empty()) {
+      candidates.reserve(columns.docs.size());
+      for (uint32_t doc = 1; doc < columns.next_doc(); ++doc) candidates.push_back(doc);
+    } else {
+      std::vector<const ClauseMatch*> order;
+      for (const ClauseMatch& m : positive_) order.push_back(&m);
+      std::sort(order.begin(), order.end(), [](const ClauseMatch* a, const ClauseMatch* b) {
+        return a->docs.size() < b->docs.size();
+      });
+      candidates = order[0]->docs;
+      for (size_t i = 1; i < order.size() && !candidates.empty(); ++i) {
+        candidates = Intersect(candidates, order[i]->docs);
+      }
+    }
+  }
+  std::vector<uint32_t> viewer_teams;
+  for (const std::string& team : viewer.team_ids) {
+    if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
+  }
+  uint32_t viewer_user = columns.dictionary.Find(viewer.user_id);
+  CompiledFilter filter(filter_request, columns.dictionary, true);
+  for (uint32_t doc : candidates) {
+    if (doc >= columns.next_doc()) continue;  // Published after the refresh.
+    bool skip = false;
+    for (const auto& out : excluded) skip = skip || Contains(out, doc);
+    if (skip) continue;
+    const DocColumn& column = columns.Doc(doc);
+    if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
+    if (!filter.Matches(columns, column)) continue;
+    docs_.push_back(doc);
+  }
+  return absl::OkStatus();
+}
+
+double LessonIndex::Evaluation::Score(const Columns& columns, uint32_t doc) const {
+  const DocColumn& column = columns.Doc(doc);
+  double score = 0;
+  double norm = kBm25K1 * (1 - kBm25B + kBm25B * column.length / run_->avg_length());
+  for (const ClauseMatch& clause : positive_) {
+    for (const TermPostings* term : clause.terms) {
+      if (const Posting* p = Find(*term, doc)) {
+        score += term->idf * (p->tf * (kBm25K1 + 1)) / (p->tf + norm);
+      }
+    }
+  }
+  return score * (1 + kVoteBoost * std::log1p(std::max(0, column.votes)));
+}
+
+absl::StatusOr<std::vector<retro::v1::Lesson>> ReadLessons(Database& database,
+                                                           const std::string& org_id,
+                                                           const std::vector<uint32_t>& docs) {
+  std::vector<retro::v1::Lesson> lessons;
+  lessons.reserve(docs.size());
+  for (uint32_t doc : docs) {
+    ASSIGN_OR_RETURN(
+        std::optional<retro::v1::Lesson> lesson,
+        storage::GetRecord<retro::v1::Lesson>(database, Table::kLessons, keys::Doc(org_id, doc)));
+    if (!lesson) return absl::DataLossError(absl::StrCat("lesson ", doc, " is missing"));
+    lessons.push_back(*std::move(lesson));
+  }
+  return lessons;
+}
+
+absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, const Viewer& viewer,
+                                                  const SearchOptions& options) {
+  OrgState& state = StateFor(org_id);
+  RETURN_IF_ERROR(Refresh(org_id, state));
+  Evaluation evaluation(database_, org_id, state);
+  RETURN_IF_ERROR(evaluation.Run(viewer, options.query, options.filter));
+  SearchResults results;
+  results.corrections = std::move(evaluation.corrections());
+  results.total = evaluation.docs().size();
+
   std::vector<std::pair<double, uint32_t>> page;
   {
-    absl::ReaderMutexLock columns_lock(&state.columns_mu);
+    absl::ReaderMutexLock lock(&state.columns_mu);
     const Columns& columns = state.columns;
-    std::vector<uint32_t> candidates;
-    if (!impossible) {
-      if (positive.empty()) {
-        candidates.reserve(columns.docs.size());
-        for (uint32_t doc = 1; doc < columns.next_doc(); ++doc) candidates.push_back(doc);
-      } else {
-        std::sort(positive.begin(), positive.end(), [](const ClauseMatch& a, const ClauseMatch& b) {
-          return a.docs.size() < b.docs.size();
-        });
-        candidates = positive[0].docs;
-        for (size_t i = 1; i < positive.size() && !candidates.empty(); ++i) {
-          candidates = Intersect(candidates, positive[i].docs);
-        }
-      }
-    }
-    std::vector<uint32_t> viewer_teams;
-    for (const std::string& team : viewer.team_ids) {
-      if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
-    }
-    uint32_t viewer_user = columns.dictionary.Find(viewer.user_id);
-    CompiledFilter filter(options.filter, columns.dictionary, true);
-    std::vector<uint32_t> docs;
-    for (uint32_t doc : candidates) {
-      if (doc >= columns.next_doc()) continue;  // Published after the refresh.
-      bool skip = false;
-      for (const auto& out : excluded) skip = skip || Contains(out, doc);
-      if (skip) continue;
-      const DocColumn& column = columns.Doc(doc);
-      if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
-      if (!filter.Matches(columns, column)) continue;
-      docs.push_back(doc);
-    }
-    results.total = docs.size();
-    results.facets = CountFacets(columns, docs);
-
-    // Rank.
-    std::vector<std::pair<double, uint32_t>> scored;
-    scored.reserve(docs.size());
-    for (uint32_t doc : docs) {
-      const DocColumn& column = columns.Doc(doc);
-      double score = 0;
-      double norm = kBm25K1 * (1 - kBm25B + kBm25B * column.length / run.avg_length());
-      for (const ClauseMatch& clause : positive) {
-        for (const TermPostings* term : clause.terms) {
-          if (const Posting* p = Find(*term, doc)) {
-            score += term->idf * (p->tf * (kBm25K1 + 1)) / (p->tf + norm);
-          }
-        }
-      }
-      score *= 1 + kVoteBoost * std::log1p(std::max(0, column.votes));
-      scored.emplace_back(score, doc);
-    }
+    results.facets = CountFacets(columns, evaluation.docs());
     auto sort = options.sort;
     if (sort == retro::v1::SearchLessonsRequest::SORT_UNSPECIFIED) {
-      sort = query.HasPositive() ? retro::v1::SearchLessonsRequest::RELEVANCE
-                                 : retro::v1::SearchLessonsRequest::NEWEST;
+      sort = evaluation.has_positive() ? retro::v1::SearchLessonsRequest::RELEVANCE
+                                       : retro::v1::SearchLessonsRequest::NEWEST;
+    }
+    std::vector<std::pair<double, uint32_t>> scored;
+    scored.reserve(evaluation.docs().size());
+    for (uint32_t doc : evaluation.docs()) {
+      scored.emplace_back(evaluation.has_positive() ? evaluation.Score(columns, doc) : 0.0, doc);
     }
     auto before = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
       const DocColumn& x = columns.Doc(a.second);
@@ -494,21 +550,281 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
     size_t end = std::min(scored.size(), options.offset + options.limit);
     if (options.offset < end) {
       std::partial_sort(scored.begin(), scored.begin() + end, scored.end(), before);
+      page.assign(scored.begin() + options.offset, scored.begin() + end);
     }
-    for (size_t i = options.offset; i < end; ++i) page.push_back(scored[i]);
-  }  // The doc values are not needed past here.
-
-  for (const auto& [score, doc] : page) {
-    ASSIGN_OR_RETURN(
-        std::optional<retro::v1::Lesson> lesson,
-        storage::GetRecord<retro::v1::Lesson>(database_, Table::kLessons, keys::Doc(org_id, doc)));
-    if (!lesson) return absl::DataLossError(absl::StrCat("lesson ", doc, " is missing"));
+  }
+  std::vector<uint32_t> docs;
+  for (const auto& entry : page) docs.push_back(entry.second);
+  ASSIGN_OR_RETURN(std::vector<retro::v1::Lesson> lessons, ReadLessons(database_, org_id, docs));
+  for (size_t i = 0; i < page.size(); ++i) {
     SearchResults::Hit& hit = results.hits.emplace_back();
-    hit.score = score;
-    hit.snippet = Snippet(lesson->text(), matched_terms);
-    hit.lesson = *std::move(lesson);
+    hit.score = page[i].first;
+    hit.snippet = Snippet(lessons[i].text(), evaluation.matched_terms());
+    hit.lesson = std::move(lessons[i]);
   }
   return results;
+}
+
+absl::Status LessonIndex::Export(
+    const std::string& org_id, const Viewer& viewer, const std::string& query,
+    const retro::v1::LessonFilter& filter,
+    const std::function<bool(std::vector<retro::v1::Lesson>&&)>& emit) {
+  OrgState& state = StateFor(org_id);
+  RETURN_IF_ERROR(Refresh(org_id, state));
+  Evaluation evaluation(database_, org_id, state);
+  RETURN_IF_ERROR(evaluation.Run(viewer, query, filter));
+  const std::vector<uint32_t>& docs = evaluation.docs();
+  constexpr size_t kChunk = 256;
+  for (size_t begin = 0; begin < docs.size(); begin += kChunk) {
+    std::vector<uint32_t> chunk(docs.begin() + begin,
+                                docs.begin() + std::min(docs.size(), begin + kChunk));
+    ASSIGN_OR_RETURN(std::vector<retro::v1::Lesson> lessons, ReadLessons(database_, org_id, chunk));
+    if (!emit(std::move(lessons))) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<retro::v1::TrendBucket>> LessonIndex::Trends(
+    const std::string& org_id, const Viewer& viewer, const TrendOptions& options) {
+  OrgState& state = StateFor(org_id);
+  RETURN_IF_ERROR(Refresh(org_id, state));
+  Evaluation evaluation(database_, org_id, state);
+  RETURN_IF_ERROR(evaluation.Run(viewer, options.query, options.filter));
+  struct Counts {
+    int64_t lessons = 0;
+    std::set<uint32_t> sessions;
+  };
+  std::map<std::pair<std::string, std::string>, Counts> buckets;
+  {
+    absl::ReaderMutexLock lock(&state.columns_mu);
+    const Columns& columns = state.columns;
+    for (uint32_t d : evaluation.docs()) {
+      const DocColumn& doc = columns.Doc(d);
+      absl::CivilDay day;
+      if (doc.close_day != 0) {
+        day = absl::CivilDay(1970, 1, 1) + doc.close_day;
+      } else {
+        day = absl::ToCivilDay(absl::FromUnixMicros(doc.publish_micros), absl::UTCTimeZone());
+      }
+      std::string period =
+          options.quarterly
+              ? absl::StrCat(day.year(), "-Q", (day.month() - 1) / 3 + 1)
+              : absl::StrCat(day.year(), "-", day.month() < 10 ? "0" : "", day.month());
+      std::vector<std::string> values;
+      const uint32_t* pool = columns.pool.data() + doc.pool_begin;
+      switch (options.dimension) {
+        case retro::v1::GetTrendsRequest::COMPETITOR:
+          if (doc.competitor) values.push_back(columns.dictionary.Get(doc.competitor));
+          break;
+        case retro::v1::GetTrendsRequest::STAGE_REACHED:
+          if (doc.stage_reached) values.push_back(retro::v1::DealStage_Name(doc.stage_reached));
+          break;
+        case retro::v1::GetTrendsRequest::TAG:
+          for (uint8_t i = 0; i < doc.tags; ++i) {
+            values.push_back(columns.dictionary.Get(pool[doc.reasons + i]));
+          }
+          break;
+        case retro::v1::GetTrendsRequest::OUTCOME:
+          if (doc.outcome) values.push_back(retro::v1::Outcome_Name(doc.outcome));
+          break;
+        default:  // REASON
+          for (uint8_t i = 0; i < doc.reasons; ++i) {
+            values.push_back(columns.dictionary.Get(pool[i]));
+          }
+          break;
+      }
+      for (const std::string& value : values) {
+        Counts& counts = buckets[{period, value}];
+        ++counts.lessons;
+        counts.sessions.insert(doc.session);
+      }
+    }
+  }
+  std::vector<retro::v1::TrendBucket> out;
+  for (const auto& [key, counts] : buckets) {
+    retro::v1::TrendBucket& bucket = out.emplace_back();
+    bucket.set_period(key.first);
+    bucket.set_value(key.second);
+    bucket.set_lesson_count(counts.lessons);
+    bucket.set_deal_count(static_cast<int64_t>(counts.sessions.size()));
+    bucket.set_low_sample(bucket.deal_count() < kLowSampleDeals);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (a.period() != b.period()) return a.period() < b.period();
+    return a.lesson_count() > b.lesson_count();
+  });
+  return out;
+}
+
+absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::string& org_id,
+                                                                     const Viewer& viewer,
+                                                                     const std::string& draft,
+                                                                     size_t max_results) {
+  OrgState& state = StateFor(org_id);
+  RETURN_IF_ERROR(Refresh(org_id, state));
+  ASSIGN_OR_RETURN(
+      std::optional<IndexStats> stats,
+      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+  std::vector<SearchResults::Hit> hits;
+  if (!stats || stats->doc_count() == 0) return hits;
+  double avg_length = static_cast<double>(stats->total_length()) / stats->doc_count();
+  QueryRun run(database_, org_id, stats->doc_count(), avg_length);
+  // The draft's distinct terms, rarest (most telling) first, at most 12.
+  std::set<std::string> distinct;
+  for (const Token& token : Analyzer::English().Analyze(draft)) distinct.insert(token.term);
+  std::vector<std::pair<uint64_t, std::string>> by_rarity;
+  for (const std::string& term : distinct) {
+    ASSIGN_OR_RETURN(
+        std::optional<TermInfo> info,
+        storage::GetRecord<TermInfo>(database_, Table::kTerms, keys::Term(org_id, term)));
+    if (info && info->doc_freq() > 0) by_rarity.emplace_back(info->doc_freq(), term);
+  }
+  std::sort(by_rarity.begin(), by_rarity.end());
+  if (by_rarity.size() > 12) by_rarity.resize(12);
+  std::vector<const TermPostings*> terms;
+  for (const auto& [df, term] : by_rarity) {
+    ASSIGN_OR_RETURN(const TermPostings* postings, run.Load(term, false));
+    if (postings != nullptr) terms.push_back(postings);
+  }
+  std::vector<std::pair<double, uint32_t>> top;
+  {
+    absl::ReaderMutexLock lock(&state.columns_mu);
+    const Columns& columns = state.columns;
+    std::vector<float> scores(columns.next_doc(), 0.0f);
+    std::vector<uint32_t> touched;
+    for (const TermPostings* term : terms) {
+      for (const Posting& p : term->postings) {
+        if (p.doc >= columns.next_doc()) continue;
+        const DocColumn& doc = columns.Doc(p.doc);
+        double norm = kBm25K1 * (1 - kBm25B + kBm25B * doc.length / avg_length);
+        if (scores[p.doc] == 0.0f) touched.push_back(p.doc);
+        scores[p.doc] += static_cast<float>(term->idf * (p.tf * (kBm25K1 + 1)) / (p.tf + norm));
+      }
+    }
+    std::vector<uint32_t> viewer_teams;
+    for (const std::string& team : viewer.team_ids) {
+      if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
+    }
+    uint32_t viewer_user = columns.dictionary.Find(viewer.user_id);
+    for (uint32_t doc : touched) {
+      const DocColumn& column = columns.Doc(doc);
+      if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
+      top.emplace_back(scores[doc] * (1 + kVoteBoost * std::log1p(std::max(0, column.votes))), doc);
+    }
+  }
+  size_t k = std::min(top.size(), max_results);
+  std::partial_sort(top.begin(), top.begin() + k, top.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<uint32_t> docs;
+  for (size_t i = 0; i < k; ++i) docs.push_back(top[i].second);
+  ASSIGN_OR_RETURN(std::vector<retro::v1::Lesson> lessons, ReadLessons(database_, org_id, docs));
+  std::set<std::string> matched(distinct.begin(), distinct.end());
+  for (size_t i = 0; i < k; ++i) {
+    SearchResults::Hit& hit = hits.emplace_back();
+    hit.score = top[i].first;
+    hit.snippet = Snippet(lessons[i].text(), matched);
+    hit.lesson = std::move(lessons[i]);
+  }
+  return hits;
+}
+
+namespace {
+
+uint32_t FindRoot(std::vector<uint32_t>& parent, uint32_t x) {
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<retro::v1::RecurringLesson>> LessonIndex::Recurring(
+    const std::string& org_id, const Viewer& viewer, const RecurringOptions& options) {
+  OrgState& state = StateFor(org_id);
+  RETURN_IF_ERROR(Refresh(org_id, state));
+  Evaluation evaluation(database_, org_id, state);
+  RETURN_IF_ERROR(evaluation.Run(viewer, "", options.filter));
+  const std::vector<uint32_t>& docs = evaluation.docs();
+  struct Cluster {
+    std::vector<uint32_t> docs;
+    std::set<uint32_t> sessions;
+    int64_t last_published = 0;
+  };
+  std::vector<Cluster> clusters;
+  {
+    absl::ReaderMutexLock lock(&state.columns_mu);
+    const Columns& columns = state.columns;
+    auto signature = [&](size_t i) { return columns.minhash.data() + (docs[i] - 1) * kMinHashes; };
+    // Locality-sensitive hashing: lessons sharing any band of their
+    // signature are candidates; the estimated Jaccard similarity decides.
+    std::vector<uint32_t> parent(docs.size());
+    for (size_t i = 0; i < docs.size(); ++i) parent[i] = static_cast<uint32_t>(i);
+    constexpr int kRows = kMinHashes / kMinHashBands;
+    for (int band = 0; band < kMinHashBands; ++band) {
+      absl::flat_hash_map<uint64_t, std::vector<uint32_t>> buckets;
+      for (size_t i = 0; i < docs.size(); ++i) {
+        const uint32_t* sig = signature(i);
+        if (sig[0] == 0xffffffffu) continue;  // No terms.
+        uint64_t key = band;
+        for (int r = 0; r < kRows; ++r) key = key * 0x9e3779b97f4a7c15ull + sig[band * kRows + r];
+        buckets[key].push_back(static_cast<uint32_t>(i));
+      }
+      for (const auto& [key, members] : buckets) {
+        for (size_t m = 1; m < members.size() && m < 200; ++m) {
+          const uint32_t* a = signature(members[0]);
+          const uint32_t* b = signature(members[m]);
+          int same = 0;
+          for (int h = 0; h < kMinHashes; ++h) same += a[h] == b[h];
+          if (same >= kRecurringSimilarity * kMinHashes) {
+            parent[FindRoot(parent, members[m])] = FindRoot(parent, members[0]);
+          }
+        }
+      }
+    }
+    absl::flat_hash_map<uint32_t, size_t> cluster_of;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      uint32_t root = FindRoot(parent, static_cast<uint32_t>(i));
+      auto [it, inserted] = cluster_of.try_emplace(root, clusters.size());
+      if (inserted) clusters.emplace_back();
+      Cluster& cluster = clusters[it->second];
+      const DocColumn& doc = columns.Doc(docs[i]);
+      cluster.docs.push_back(docs[i]);
+      cluster.sessions.insert(doc.session);
+      cluster.last_published = std::max(cluster.last_published, doc.publish_micros);
+    }
+  }
+  clusters.erase(
+      std::remove_if(clusters.begin(), clusters.end(),
+                     [&](const Cluster& c) { return c.sessions.size() < options.min_deals; }),
+      clusters.end());
+  std::sort(clusters.begin(), clusters.end(), [](const Cluster& a, const Cluster& b) {
+    if (a.sessions.size() != b.sessions.size()) return a.sessions.size() > b.sessions.size();
+    return a.last_published > b.last_published;
+  });
+  if (clusters.size() > options.max_results) clusters.resize(options.max_results);
+  std::vector<retro::v1::RecurringLesson> out;
+  for (Cluster& cluster : clusters) {
+    std::sort(cluster.docs.begin(), cluster.docs.end(), std::greater<>());  // Newest first.
+    std::vector<uint32_t> shown(cluster.docs.begin(),
+                                cluster.docs.begin() + std::min<size_t>(cluster.docs.size(), 20));
+    ASSIGN_OR_RETURN(std::vector<retro::v1::Lesson> lessons, ReadLessons(database_, org_id, shown));
+    retro::v1::RecurringLesson& recurring = out.emplace_back();
+    recurring.set_deal_count(static_cast<int64_t>(cluster.sessions.size()));
+    recurring.set_lesson_count(static_cast<int64_t>(cluster.docs.size()));
+    recurring.mutable_last_published()->set_seconds(cluster.last_published / 1000000);
+    const retro::v1::Lesson* best = &lessons[0];
+    std::set<std::string> seen_sessions;
+    for (const retro::v1::Lesson& lesson : lessons) {
+      if (lesson.vote_count() > best->vote_count()) best = &lesson;
+      if (seen_sessions.insert(lesson.session()).second) recurring.add_sessions(lesson.session());
+    }
+    *recurring.mutable_representative() = *best;
+    for (retro::v1::Lesson& lesson : lessons) *recurring.add_lessons() = std::move(lesson);
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<retro::v1::Lesson>> LessonIndex::GetLesson(

@@ -2,6 +2,7 @@
 // phrases, exclusions, prefixes, typos), filters, facets, sorting, paging,
 // visibility, and publish atomicity under an injected write failure.
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -363,6 +364,166 @@ TEST_F(LibraryTest, Bm25ScoresMatchHandComputedValues) {
   EXPECT_EQ(response.hits(0).lesson().text(), "price price budget");
   EXPECT_NEAR(response.hits(0).score(), doc1, 1e-9);
   EXPECT_NEAR(response.hits(1).score(), doc2, 1e-9);
+}
+
+TEST_F(LibraryTest, TrendsCountLessonsAndDealsPerPeriodAndMarkLowSamples) {
+  PublishCorpus();
+  retro::v1::GetTrendsRequest request;
+  request.set_dimension(retro::v1::GetTrendsRequest::REASON);
+  request.set_period(retro::v1::GetTrendsRequest::QUARTER);
+  retro::v1::GetTrendsResponse trends;
+  ASSERT_TRUE(library_->GetTrends(Ctx(org_["admin"]).get(), request, &trends).ok());
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> got;
+  for (const auto& b : trends.buckets()) {
+    got[{b.period(), b.value()}] = {b.lesson_count(), b.deal_count()};
+    EXPECT_TRUE(b.low_sample());
+  }
+  EXPECT_EQ(got[std::make_pair(std::string("2026-Q1"), std::string("price"))],
+            std::make_pair(int64_t{3}, int64_t{1}));
+  EXPECT_EQ(got[std::make_pair(std::string("2026-Q2"), std::string("relationship"))],
+            std::make_pair(int64_t{2}, int64_t{1}));
+  EXPECT_EQ(got[std::make_pair(std::string("2026-Q3"), std::string("no_budget"))],
+            std::make_pair(int64_t{1}, int64_t{1}));
+  // The member does not count what it may not see.
+  ASSERT_TRUE(library_->GetTrends(Ctx(org_["rep"]).get(), request, &trends).ok());
+  for (const auto& b : trends.buckets()) EXPECT_NE(b.value(), "relationship");
+
+  // Five deals in one month are a finding, not a low sample.
+  for (int i = 0; i < 5; ++i) {
+    Retro("Timing loss " + std::to_string(i),
+          MakeDeal(retro::v1::LOST, "Hooli", "Media", {"timing"}, 2026, 9, 1 + i),
+          {{"rep", Annotation::LESSON, "Budget cycle missed " + std::to_string(i)}});
+  }
+  request.set_period(retro::v1::GetTrendsRequest::MONTH);
+  request.set_query("budget");
+  ASSERT_TRUE(library_->GetTrends(Ctx(org_["admin"]).get(), request, &trends).ok());
+  ASSERT_EQ(trends.buckets_size(), 1);
+  EXPECT_EQ(trends.buckets(0).period(), "2026-09");
+  EXPECT_EQ(trends.buckets(0).value(), "timing");
+  EXPECT_EQ(trends.buckets(0).deal_count(), 5);
+  EXPECT_FALSE(trends.buckets(0).low_sample());
+}
+
+TEST_F(LibraryTest, SuggestionsFindWhatWasLearnedBefore) {
+  PublishCorpus();
+  retro::v1::SuggestLessonsRequest request;
+  request.set_draft("the competitor was cheaper on price");
+  retro::v1::SuggestLessonsResponse response;
+  ASSERT_TRUE(library_->SuggestLessons(Ctx(org_["rep"]).get(), request, &response).ok());
+  ASSERT_GE(response.lessons_size(), 1);
+  EXPECT_EQ(response.lessons(0).lesson().text(), "Lost on price to a cheaper competitor");
+  for (const auto& hit : response.lessons()) {
+    EXPECT_NE(hit.lesson().team_id(), "west") << "a team lesson leaked into suggestions";
+  }
+  request.set_draft("");
+  ASSERT_TRUE(library_->SuggestLessons(Ctx(org_["rep"]).get(), request, &response).ok());
+  EXPECT_EQ(response.lessons_size(), 0);
+}
+
+TEST_F(LibraryTest, RecurringLessonsAreNearDuplicatesAcrossThreeOrMoreDeals) {
+  const std::vector<std::string> variants = {
+      "Engage the economic buyer before the proposal",
+      "Engage the economic buyer before the proposal goes out",
+      "engage the Economic Buyer before the proposal!",
+      "Engage the economic buyer before sending the proposal"};
+  const std::vector<std::string> unrelated = {
+      "Legal turned the contract around in two days", "Our demo environment crashed twice",
+      "Champion left the company mid cycle", "Pilot success criteria were never written"};
+  for (size_t i = 0; i < variants.size(); ++i) {
+    server_.clock().Advance(absl::Hours(24));
+    Retro("Deal " + std::to_string(i),
+          MakeDeal(retro::v1::LOST, "Globex", "Retail", {"no_executive_sponsor"}, 2026, 2, 1),
+          {{"rep", Annotation::LESSON, variants[i]}, {"rep", Annotation::WENT_WELL, unrelated[i]}});
+  }
+  // In two deals only: not recurring yet.
+  for (int i = 0; i < 2; ++i) {
+    Retro("Other deal " + std::to_string(i), retro::v1::Deal(),
+          {{"rep", Annotation::LESSON, "Bring security review forward in the cycle"}});
+  }
+  retro::v1::ListRecurringLessonsRequest request;
+  retro::v1::ListRecurringLessonsResponse response;
+  ASSERT_TRUE(library_->ListRecurringLessons(Ctx(org_["enable"]).get(), request, &response).ok());
+  ASSERT_EQ(response.recurring_size(), 1);
+  const auto& recurring = response.recurring(0);
+  EXPECT_EQ(recurring.deal_count(), 4);
+  EXPECT_EQ(recurring.lesson_count(), 4);
+  EXPECT_EQ(recurring.sessions_size(), 4);
+  EXPECT_NE(recurring.representative().text().find("conomic"), std::string::npos);
+  request.set_min_deals(2);
+  grpc::Status status =
+      library_->ListRecurringLessons(Ctx(org_["enable"]).get(), request, &response);
+  EXPECT_EQ(BadRequestField(status), "min_deals");
+}
+
+TEST_F(LibraryTest, SearchInsightsShowFrequentAndFruitlessQueries) {
+  PublishCorpus();
+  for (int i = 0; i < 3; ++i) Query("rep", "Price");
+  for (int i = 0; i < 2; ++i) Query("mate", "unicorn  pricing");
+  Query("rep", "unicorns");
+  retro::v1::GetSearchInsightsRequest request;
+  retro::v1::GetSearchInsightsResponse insights;
+  EXPECT_EQ(library_->GetSearchInsights(Ctx(org_["rep"]).get(), request, &insights).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(library_->GetSearchInsights(Ctx(org_["enable"]).get(), request, &insights).ok());
+  ASSERT_GE(insights.top_queries_size(), 3);
+  EXPECT_EQ(insights.top_queries(0).query(), "price");
+  EXPECT_EQ(insights.top_queries(0).count(), 3);
+  ASSERT_EQ(insights.zero_result_queries_size(), 2);
+  EXPECT_EQ(insights.zero_result_queries(0).query(), "unicorn pricing");
+  EXPECT_EQ(insights.zero_result_queries(0).count(), 2);
+  // Another organization's searches are not ours.
+  retro::testing::Org rival = retro::testing::MakeOrg(server_, "rival");
+  ASSERT_TRUE(library_->GetSearchInsights(Ctx(rival["admin"]).get(), request, &insights).ok());
+  EXPECT_EQ(insights.top_queries_size(), 0);
+}
+
+TEST_F(LibraryTest, ExportStreamsEveryVisibleMatchingLesson) {
+  PublishCorpus();
+  auto export_all = [&](const std::string& user, retro::v1::ExportLessonsRequest request) {
+    auto context = Ctx(org_[user]);
+    auto reader = library_->ExportLessons(context.get(), request);
+    std::vector<retro::v1::Lesson> lessons;
+    retro::v1::Lesson lesson;
+    while (reader->Read(&lesson)) lessons.push_back(lesson);
+    EXPECT_TRUE(reader->Finish().ok());
+    return lessons;
+  };
+  EXPECT_EQ(export_all("admin", {}).size(), 6u);
+  EXPECT_EQ(export_all("rep", {}).size(), 4u);
+  retro::v1::ExportLessonsRequest lost;
+  lost.mutable_filter()->add_outcomes(retro::v1::LOST);
+  lost.set_query("price");
+  EXPECT_EQ(export_all("admin", lost).size(), 2u);
+}
+
+TEST_F(LibraryTest, ReindexGivesTheSameAnswers) {
+  PublishCorpus();
+  std::vector<std::string> queries = {"price", "\"anchor value\"", "negoti*", "clinicl", ""};
+  auto answers = [&]() {
+    std::vector<std::string> out;
+    for (const std::string& q : queries) {
+      SearchLessonsRequest request;
+      request.set_query(q);
+      request.set_page_size(50);
+      SearchLessonsResponse response = Search("admin", request);
+      for (auto& hit : *response.mutable_hits()) hit.mutable_lesson()->clear_publish_time();
+      out.push_back(response.SerializeAsString());
+    }
+    return out;
+  };
+  std::vector<std::string> before = answers();
+  server_.Stop();
+  uint64_t last_done = 0, last_total = 0;
+  ASSERT_TRUE(
+      server::RebuildLibrary(server_.dir().Join("data"), [&](uint64_t done, uint64_t total) {
+        last_done = done;
+        last_total = total;
+      }).ok());
+  EXPECT_EQ(last_done, 6u);
+  EXPECT_EQ(last_total, 6u);
+  server_.Restart();
+  library_ = retro::v1::LibraryService::NewStub(server_.channel());
+  EXPECT_EQ(answers(), before);
 }
 
 class PublishFaultTest : public LibraryTest {
