@@ -10,6 +10,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
+#include "storage/status_macros.h"
 
 namespace retro::storage {
 namespace {
@@ -162,6 +163,21 @@ absl::Status Database::Scan(
     if (!visit(key, absl::string_view(it->value().data(), it->value().size()))) break;
   }
   return FromRocks(it->status(), "scanning");
+}
+
+absl::StatusOr<uint64_t> Database::CompactedSize(Table table) {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  RETURN_IF_ERROR(FromRocks(db_->Flush(flush, Handle(table)), "flushing"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  RETURN_IF_ERROR(
+      FromRocks(db_->CompactRange(compact, Handle(table), nullptr, nullptr), "compacting"));
+  uint64_t size = 0;
+  if (!db_->GetIntProperty(Handle(table), "rocksdb.total-sst-files-size", &size)) {
+    return absl::InternalError("no SST size property");
+  }
+  return size;
 }
 
 absl::StatusOr<std::optional<std::string>> Database::LastKeyWithPrefix(Table table,

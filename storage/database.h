@@ -98,6 +98,10 @@ class Database {
       Table table, absl::string_view prefix, absl::string_view start_after,
       const std::function<bool(absl::string_view key, absl::string_view value)>& visit);
 
+  // Flushes and fully compacts a table, then returns its size in SST files:
+  // the steady-state footprint (for benchmarks and operators).
+  [[nodiscard]] absl::StatusOr<uint64_t> CompactedSize(Table table);
+
   // The greatest key starting with prefix, if any.
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> LastKeyWithPrefix(
       Table table, absl::string_view prefix);

@@ -22,6 +22,7 @@ class Dictionary {
   // 0 when absent (or empty).
   uint32_t Find(const std::string& value) const;
   const std::string& Get(uint32_t id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
 
  private:
   std::vector<std::string> strings_;

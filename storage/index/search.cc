@@ -1,6 +1,7 @@
 // LessonIndex::Search and GetLesson: query execution over the stored
 // postings and the in-memory doc values.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -276,37 +277,59 @@ struct CompiledFilter {
 
 std::vector<retro::v1::Facet> CountFacets(const LessonIndex::Columns& columns,
                                           const std::vector<uint32_t>& docs) {
-  std::map<std::string, absl::flat_hash_map<std::string, int64_t>> counts;
+  // Counters by dictionary id (strings) or enum value: no string work per doc.
+  size_t words = columns.dictionary.size();
+  std::vector<int64_t> competitor(words), industry(words), reasons(words), tags(words);
+  std::array<int64_t, 16> outcome{}, stage{}, kind{};
   for (uint32_t d : docs) {
     const DocColumn& doc = columns.Doc(d);
-    if (doc.outcome) ++counts["outcome"][retro::v1::Outcome_Name(doc.outcome)];
-    if (doc.stage_reached) ++counts["stage_reached"][retro::v1::DealStage_Name(doc.stage_reached)];
-    if (doc.kind) ++counts["kind"][retro::v1::Annotation::Kind_Name(doc.kind)];
-    if (doc.competitor) ++counts["competitor"][columns.dictionary.Get(doc.competitor)];
-    if (doc.industry) ++counts["industry"][columns.dictionary.Get(doc.industry)];
+    ++outcome[doc.outcome & 15];
+    ++stage[doc.stage_reached & 15];
+    ++kind[doc.kind & 15];
+    ++competitor[doc.competitor];
+    ++industry[doc.industry];
     const uint32_t* pool = columns.pool.data() + doc.pool_begin;
-    for (uint8_t i = 0; i < doc.reasons; ++i) ++counts["reasons"][columns.dictionary.Get(pool[i])];
-    for (uint8_t i = 0; i < doc.tags; ++i) {
-      ++counts["tags"][columns.dictionary.Get(pool[doc.reasons + i])];
-    }
+    for (uint8_t i = 0; i < doc.reasons; ++i) ++reasons[pool[i]];
+    for (uint8_t i = 0; i < doc.tags; ++i) ++tags[pool[doc.reasons + i]];
   }
-  std::vector<retro::v1::Facet> facets;
-  for (const char* field :
-       {"outcome", "reasons", "competitor", "industry", "stage_reached", "kind", "tags"}) {
-    retro::v1::Facet facet;
-    facet.set_field(field);
-    std::vector<std::pair<int64_t, std::string>> values;
-    for (const auto& [value, count] : counts[field]) values.emplace_back(count, value);
+  auto facet = [](const char* field, std::vector<std::pair<int64_t, std::string>> values) {
+    retro::v1::Facet out;
+    out.set_field(field);
     std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first > b.first : a.second < b.second;
     });
     for (size_t i = 0; i < values.size() && i < 20; ++i) {
-      retro::v1::FacetCount* count = facet.add_counts();
+      retro::v1::FacetCount* count = out.add_counts();
       count->set_value(values[i].second);
       count->set_count(values[i].first);
     }
-    facets.push_back(std::move(facet));
-  }
+    return out;
+  };
+  auto by_id = [&](const std::vector<int64_t>& counts) {
+    std::vector<std::pair<int64_t, std::string>> values;
+    for (size_t id = 1; id < counts.size(); ++id) {
+      if (counts[id] > 0) values.emplace_back(counts[id], columns.dictionary.Get(id));
+    }
+    return values;
+  };
+  auto by_enum = [](const std::array<int64_t, 16>& counts, auto name) {
+    std::vector<std::pair<int64_t, std::string>> values;
+    for (int v = 1; v < 16; ++v) {
+      if (counts[v] > 0) values.emplace_back(counts[v], name(v));
+    }
+    return values;
+  };
+  std::vector<retro::v1::Facet> facets;
+  facets.push_back(
+      facet("outcome", by_enum(outcome, [](int v) { return retro::v1::Outcome_Name(v); })));
+  facets.push_back(facet("reasons", by_id(reasons)));
+  facets.push_back(facet("competitor", by_id(competitor)));
+  facets.push_back(facet("industry", by_id(industry)));
+  facets.push_back(
+      facet("stage_reached", by_enum(stage, [](int v) { return retro::v1::DealStage_Name(v); })));
+  facets.push_back(
+      facet("kind", by_enum(kind, [](int v) { return retro::v1::Annotation::Kind_Name(v); })));
+  facets.push_back(facet("tags", by_id(tags)));
   return facets;
 }
 
@@ -355,8 +378,9 @@ class LessonIndex::Evaluation {
   bool has_positive() const { return has_positive_; }
   std::vector<retro::v1::QueryCorrection>& corrections() { return corrections_; }
   const std::set<std::string>& matched_terms() const { return matched_terms_; }
-  // BM25 with the vote boost. Requires the columns lock.
-  double Score(const Columns& columns, uint32_t doc) const;
+  // BM25 with the vote boost of each of docs() (same order). Requires the
+  // columns lock.
+  std::vector<double> Scores(const Columns& columns) const;
 
  private:
   Database& database_;
@@ -409,7 +433,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
       } else {
         candidates.push_back(clause.terms[0]);
       }
-      std::set<uint32_t> docs;
+      std::vector<uint32_t> docs;
       for (const std::string& term : candidates) {
         ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term, false));
         if (postings == nullptr && !clause.prefix && !clause.excluded) {
@@ -426,9 +450,13 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
           continue;
         }
         match.terms.push_back(postings);
-        for (const Posting& p : postings->postings) docs.insert(p.doc);
+        for (const Posting& p : postings->postings) docs.push_back(p.doc);
       }
-      match.docs.assign(docs.begin(), docs.end());
+      if (match.terms.size() > 1) {  // A union of sorted lists.
+        std::sort(docs.begin(), docs.end());
+        docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
+      }
+      match.docs = std::move(docs);
     }
     if (clause.excluded) {
       excluded.push_back(std::move(match.docs));
@@ -477,18 +505,32 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   return absl::OkStatus();
 }
 
-double LessonIndex::Evaluation::Score(const Columns& columns, uint32_t doc) const {
-  const DocColumn& column = columns.Doc(doc);
-  double score = 0;
-  double norm = kBm25K1 * (1 - kBm25B + kBm25B * column.length / run_->avg_length());
+std::vector<double> LessonIndex::Evaluation::Scores(const Columns& columns) const {
+  std::vector<double> scores(docs_.size(), 0.0);
+  if (positive_.empty()) return scores;
+  // Length normalization per doc, once.
+  std::vector<double> norms(docs_.size());
+  for (size_t i = 0; i < docs_.size(); ++i) {
+    norms[i] = kBm25K1 * (1 - kBm25B + kBm25B * columns.Doc(docs_[i]).length / run_->avg_length());
+  }
+  // Each term's postings and the matches are both sorted: walk them together.
   for (const ClauseMatch& clause : positive_) {
     for (const TermPostings* term : clause.terms) {
-      if (const Posting* p = Find(*term, doc)) {
-        score += term->idf * (p->tf * (kBm25K1 + 1)) / (p->tf + norm);
+      const std::vector<Posting>& postings = term->postings;
+      size_t p = 0;
+      for (size_t i = 0; i < docs_.size() && p < postings.size(); ++i) {
+        while (p < postings.size() && postings[p].doc < docs_[i]) ++p;
+        if (p < postings.size() && postings[p].doc == docs_[i]) {
+          double tf = postings[p].tf;
+          scores[i] += term->idf * (tf * (kBm25K1 + 1)) / (tf + norms[i]);
+        }
       }
     }
   }
-  return score * (1 + kVoteBoost * std::log1p(std::max(0, column.votes)));
+  for (size_t i = 0; i < docs_.size(); ++i) {
+    scores[i] *= 1 + kVoteBoost * std::log1p(std::max(0, columns.Doc(docs_[i]).votes));
+  }
+  return scores;
 }
 
 absl::StatusOr<std::vector<retro::v1::Lesson>> ReadLessons(Database& database,
@@ -526,11 +568,10 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
       sort = evaluation.has_positive() ? retro::v1::SearchLessonsRequest::RELEVANCE
                                        : retro::v1::SearchLessonsRequest::NEWEST;
     }
+    std::vector<double> scores = evaluation.Scores(columns);
     std::vector<std::pair<double, uint32_t>> scored;
     scored.reserve(evaluation.docs().size());
-    for (uint32_t doc : evaluation.docs()) {
-      scored.emplace_back(evaluation.has_positive() ? evaluation.Score(columns, doc) : 0.0, doc);
-    }
+    for (size_t i = 0; i < scores.size(); ++i) scored.emplace_back(scores[i], evaluation.docs()[i]);
     auto before = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
       const DocColumn& x = columns.Doc(a.second);
       const DocColumn& y = columns.Doc(b.second);
