@@ -56,7 +56,10 @@ struct LessonIndex::Columns {
   std::vector<uint32_t> pool;
   // kMinHashes per doc, doc - 1 first.
   std::vector<uint32_t> minhash;
+  // Facet and filter values (teams, competitors, reasons, tags...): few.
   Dictionary dictionary;
+  // Sessions and user ids: many, never counted as facets.
+  Dictionary people;
 
   uint32_t next_doc() const { return static_cast<uint32_t>(docs.size()) + 1; }
   void Append(const DocValues& values);

@@ -49,16 +49,17 @@ void LessonIndex::Columns::Append(const DocValues& values) {
   doc.competitor = dictionary.Intern(values.competitor());
   doc.industry = dictionary.Intern(values.industry());
   doc.segment = dictionary.Intern(values.segment());
-  doc.session = dictionary.Intern(values.session_id());
+  doc.session = people.Intern(values.session_id());
   doc.pool_begin = static_cast<uint32_t>(pool.size());
-  auto add = [&](const google::protobuf::RepeatedPtrField<std::string>& values, uint8_t* count) {
+  auto add = [&](const google::protobuf::RepeatedPtrField<std::string>& values, Dictionary& from,
+                 uint8_t* count) {
     size_t n = std::min<size_t>(values.size(), 255);
-    for (size_t i = 0; i < n; ++i) pool.push_back(dictionary.Intern(values[i]));
+    for (size_t i = 0; i < n; ++i) pool.push_back(from.Intern(values[i]));
     *count = static_cast<uint8_t>(n);
   };
-  add(values.reasons(), &doc.reasons);
-  add(values.tags(), &doc.tags);
-  add(values.drivers(), &doc.drivers);
+  add(values.reasons(), dictionary, &doc.reasons);
+  add(values.tags(), dictionary, &doc.tags);
+  add(values.drivers(), people, &doc.drivers);
   for (int i = 0; i < kMinHashes; ++i) {
     minhash.push_back(i < values.minhash_size() ? values.minhash(i) : 0xffffffffu);
   }

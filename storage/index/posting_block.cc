@@ -118,4 +118,25 @@ bool DecodeBlock(absl::string_view block, uint32_t first_doc, bool with_position
   return pos == block.size();
 }
 
+bool DecodeDocs(absl::string_view block, uint32_t first_doc, std::vector<uint32_t>* docs,
+                std::vector<uint32_t>* tfs) {
+  size_t pos = 0;
+  BlockHeader header;
+  if (!ReadHeader(block, &pos, first_doc, &header)) return false;
+  uint64_t doc = first_doc;
+  for (uint32_t i = 0; i < header.count; ++i) {
+    uint64_t delta;
+    if (!GetVarint(block, &pos, &delta)) return false;
+    doc += delta;
+    if (doc > header.last_doc) return false;
+    docs->push_back(static_cast<uint32_t>(doc));
+  }
+  for (uint32_t i = 0; i < header.count; ++i) {
+    uint64_t tf;
+    if (!GetVarint(block, &pos, &tf) || tf == 0 || tf > 100000) return false;
+    tfs->push_back(static_cast<uint32_t>(tf));
+  }
+  return true;
+}
+
 }  // namespace retro::index

@@ -48,4 +48,9 @@ bool DecodeBlockHeader(absl::string_view block, uint32_t first_doc, BlockHeader*
 bool DecodeBlock(absl::string_view block, uint32_t first_doc, bool with_positions,
                  std::vector<Posting>* postings);
 
+// Decodes doc ids and term frequencies only, appending to docs and tfs:
+// what ranking needs, without a Posting (and its positions) per doc.
+bool DecodeDocs(absl::string_view block, uint32_t first_doc, std::vector<uint32_t>* docs,
+                std::vector<uint32_t>* tfs);
+
 }  // namespace retro::index

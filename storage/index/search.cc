@@ -30,11 +30,14 @@ namespace {
 constexpr size_t kMaxPrefixExpansions = 64;
 constexpr size_t kSnippetBytes = 240;
 
-// A term's postings for one query: docs ascending.
+// A term's postings for one query: docs ascending, with their term
+// frequencies; whole postings (with positions) only when a phrase needs them.
 struct TermPostings {
   std::string term;
   double idf = 0;
-  std::vector<Posting> postings;
+  std::vector<uint32_t> docs;
+  std::vector<uint32_t> tfs;
+  std::vector<Posting> positional;
 };
 
 // Docs that match one clause, with the terms that matched (for scoring).
@@ -60,6 +63,19 @@ size_t EditDistance(absl::string_view a, absl::string_view b, size_t limit) {
     if (best > limit) return limit + 1;
   }
   return row[b.size()];
+}
+
+// 1 + kVoteBoost * ln(1 + votes), from a table for the usual counts.
+double VoteBoost(int32_t votes) {
+  static const std::array<double, 256> table = [] {
+    std::array<double, 256> t{};
+    for (size_t v = 0; v < t.size(); ++v)
+      t[v] = 1 + kVoteBoost * std::log1p(static_cast<double>(v));
+    return t;
+  }();
+  if (votes <= 0) return 1.0;
+  if (votes < static_cast<int32_t>(table.size())) return table[votes];
+  return 1 + kVoteBoost * std::log1p(static_cast<double>(votes));
 }
 
 bool Contains(const std::vector<uint32_t>& sorted, uint32_t value) {
@@ -92,16 +108,20 @@ class QueryRun {
     double df = static_cast<double>(info->doc_freq());
     postings->idf = std::log(1.0 + (static_cast<double>(doc_count_) - df + 0.5) / (df + 0.5));
     bool corrupt = false;
-    RETURN_IF_ERROR(database_.Scan(Table::kPostings, keys::PostingPrefix(org_, term), "",
-                                   [&](absl::string_view key, absl::string_view value) {
-                                     if (!DecodeBlock(value, keys::BlockFirstDoc(key),
-                                                      with_positions, &postings->postings)) {
-                                       corrupt = true;
-                                       return false;
-                                     }
-                                     return true;
-                                   }));
+    RETURN_IF_ERROR(database_.Scan(
+        Table::kPostings, keys::PostingPrefix(org_, term), "",
+        [&](absl::string_view key, absl::string_view value) {
+          uint32_t first_doc = keys::BlockFirstDoc(key);
+          bool ok = with_positions ? DecodeBlock(value, first_doc, true, &postings->positional)
+                                   : DecodeDocs(value, first_doc, &postings->docs, &postings->tfs);
+          corrupt = !ok;
+          return ok;
+        }));
     if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
+    for (const Posting& p : postings->positional) {
+      postings->docs.push_back(p.doc);
+      postings->tfs.push_back(p.tf);
+    }
     const TermPostings* raw = postings.get();
     loaded_[term] = {std::move(postings), with_positions};
     return raw;
@@ -168,16 +188,16 @@ class QueryRun {
 };
 
 const Posting* Find(const TermPostings& postings, uint32_t doc) {
-  auto it = std::lower_bound(postings.postings.begin(), postings.postings.end(), doc,
+  auto it = std::lower_bound(postings.positional.begin(), postings.positional.end(), doc,
                              [](const Posting& p, uint32_t d) { return p.doc < d; });
-  return it != postings.postings.end() && it->doc == doc ? &*it : nullptr;
+  return it != postings.positional.end() && it->doc == doc ? &*it : nullptr;
 }
 
 // Docs containing the phrase: every term at its offset from the first.
 std::vector<uint32_t> PhraseDocs(const std::vector<const TermPostings*>& terms,
                                  const std::vector<uint32_t>& offsets) {
   std::vector<uint32_t> docs;
-  for (const Posting& first : terms[0]->postings) {
+  for (const Posting& first : terms[0]->positional) {
     std::vector<const Posting*> rest;
     bool all = true;
     for (size_t i = 1; i < terms.size() && all; ++i) {
@@ -450,7 +470,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
           continue;
         }
         match.terms.push_back(postings);
-        for (const Posting& p : postings->postings) docs.push_back(p.doc);
+        docs.insert(docs.end(), postings->docs.begin(), postings->docs.end());
       }
       if (match.terms.size() > 1) {  // A union of sorted lists.
         std::sort(docs.begin(), docs.end());
@@ -490,7 +510,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   for (const std::string& team : viewer.team_ids) {
     if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
   }
-  uint32_t viewer_user = columns.dictionary.Find(viewer.user_id);
+  uint32_t viewer_user = columns.people.Find(viewer.user_id);
   CompiledFilter filter(filter_request, columns.dictionary, true);
   for (uint32_t doc : candidates) {
     if (doc >= columns.next_doc()) continue;  // Published after the refresh.
@@ -516,20 +536,18 @@ std::vector<double> LessonIndex::Evaluation::Scores(const Columns& columns) cons
   // Each term's postings and the matches are both sorted: walk them together.
   for (const ClauseMatch& clause : positive_) {
     for (const TermPostings* term : clause.terms) {
-      const std::vector<Posting>& postings = term->postings;
+      const std::vector<uint32_t>& docs = term->docs;
       size_t p = 0;
-      for (size_t i = 0; i < docs_.size() && p < postings.size(); ++i) {
-        while (p < postings.size() && postings[p].doc < docs_[i]) ++p;
-        if (p < postings.size() && postings[p].doc == docs_[i]) {
-          double tf = postings[p].tf;
+      for (size_t i = 0; i < docs_.size() && p < docs.size(); ++i) {
+        while (p < docs.size() && docs[p] < docs_[i]) ++p;
+        if (p < docs.size() && docs[p] == docs_[i]) {
+          double tf = term->tfs[p];
           scores[i] += term->idf * (tf * (kBm25K1 + 1)) / (tf + norms[i]);
         }
       }
     }
   }
-  for (size_t i = 0; i < docs_.size(); ++i) {
-    scores[i] *= 1 + kVoteBoost * std::log1p(std::max(0, columns.Doc(docs_[i]).votes));
-  }
+  for (size_t i = 0; i < docs_.size(); ++i) scores[i] *= VoteBoost(columns.Doc(docs_[i]).votes);
   return scores;
 }
 
@@ -734,23 +752,25 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
     std::vector<float> scores(columns.next_doc(), 0.0f);
     std::vector<uint32_t> touched;
     for (const TermPostings* term : terms) {
-      for (const Posting& p : term->postings) {
-        if (p.doc >= columns.next_doc()) continue;
-        const DocColumn& doc = columns.Doc(p.doc);
+      for (size_t i = 0; i < term->docs.size(); ++i) {
+        uint32_t d = term->docs[i];
+        if (d >= columns.next_doc()) continue;
+        const DocColumn& doc = columns.Doc(d);
         double norm = kBm25K1 * (1 - kBm25B + kBm25B * doc.length / avg_length);
-        if (scores[p.doc] == 0.0f) touched.push_back(p.doc);
-        scores[p.doc] += static_cast<float>(term->idf * (p.tf * (kBm25K1 + 1)) / (p.tf + norm));
+        if (scores[d] == 0.0f) touched.push_back(d);
+        double tf = term->tfs[i];
+        scores[d] += static_cast<float>(term->idf * (tf * (kBm25K1 + 1)) / (tf + norm));
       }
     }
     std::vector<uint32_t> viewer_teams;
     for (const std::string& team : viewer.team_ids) {
       if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
     }
-    uint32_t viewer_user = columns.dictionary.Find(viewer.user_id);
+    uint32_t viewer_user = columns.people.Find(viewer.user_id);
     for (uint32_t doc : touched) {
       const DocColumn& column = columns.Doc(doc);
       if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
-      top.emplace_back(scores[doc] * (1 + kVoteBoost * std::log1p(std::max(0, column.votes))), doc);
+      top.emplace_back(scores[doc] * VoteBoost(column.votes), doc);
     }
   }
   size_t k = std::min(top.size(), max_results);
@@ -887,7 +907,7 @@ absl::StatusOr<std::optional<retro::v1::Lesson>> LessonIndex::GetLesson(
       if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
     }
     if (!Visible(columns, columns.Doc(static_cast<uint32_t>(doc)), viewer, viewer_teams,
-                 columns.dictionary.Find(viewer.user_id))) {
+                 columns.people.Find(viewer.user_id))) {
       return std::nullopt;
     }
   }

@@ -27,6 +27,7 @@ struct Note {
   bool anonymous = false;
   int votes = 0;
   bool deleted = false;
+  std::vector<std::string> tags = {};
 };
 
 class LibraryTest : public ::testing::Test {
@@ -61,6 +62,7 @@ class LibraryTest : public ::testing::Test {
       add.mutable_annotation()->set_kind(note.kind);
       add.mutable_annotation()->set_text(note.text);
       add.mutable_annotation()->set_anonymous(note.anonymous);
+      for (const std::string& tag : note.tags) add.mutable_annotation()->add_tags(tag);
       Annotation annotation;
       EXPECT_TRUE(
           server_.annotations().AddAnnotation(Ctx(org_[note.user]).get(), add, &annotation).ok());
@@ -110,13 +112,21 @@ class LibraryTest : public ::testing::Test {
 
   void PublishCorpus() {
     Retro("Lost Globex", MakeDeal(retro::v1::LOST, "Globex", "Healthcare", {"price"}, 2026, 3, 15),
-          {{"rep", Annotation::LESSON, "Lost on price to a cheaper competitor", false, 2},
+          {{"rep",
+            Annotation::LESSON,
+            "Lost on price to a cheaper competitor",
+            false,
+            2,
+            false,
+            {"pricing"}},
            {"mate", Annotation::WENT_WRONG, "We discounted too early in the negotiation"},
            {"mate", Annotation::QUESTION, "Why did procurement join so late?"},
            {"mate", Annotation::WENT_WELL, "Strong demo with the clinical team", true},
            {"rep", Annotation::LESSON, "delete me", false, 0, true}});
-    Retro("Won Initech",
-          MakeDeal(retro::v1::WON, "Initech", "Retail", {"relationship"}, 2026, 6, 1),
+    retro::v1::Deal initech =
+        MakeDeal(retro::v1::WON, "Initech", "Retail", {"relationship"}, 2026, 6, 1);
+    initech.set_segment("Enterprise");
+    Retro("Won Initech", initech,
           {{"other", Annotation::LESSON, "Executive sponsor made the difference in pricing talks"},
            {"other", Annotation::LESSON, "Multi-thread the account early"}},
           "west");
@@ -259,6 +269,13 @@ TEST_F(LibraryTest, FiltersFacetsAndUnknownValues) {
             }).total_size(),
             3);
   EXPECT_EQ(with([](auto* f) { f->add_competitors("Nobody"); }).total_size(), 0);
+  EXPECT_EQ(with([](auto* f) { f->add_segments("enterprise"); }).total_size(), 2);
+  EXPECT_EQ(with([](auto* f) { f->add_tags("pricing"); }).total_size(), 1);
+  EXPECT_EQ(with([](auto* f) {
+              f->add_outcomes(retro::v1::LOST);
+              f->add_kinds(Annotation::LESSON);
+            }).total_size(),
+            2);
 
   SearchLessonsResponse all = with([](auto*) {});
   EXPECT_EQ(FacetCount(all, "outcome", "LOST"), 4);
