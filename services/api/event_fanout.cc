@@ -1,6 +1,7 @@
 #include "services/api/event_fanout.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/time_util.h"
 #include "services/core/caller.h"
 
 namespace retro::api {
@@ -34,9 +35,7 @@ void EventFanout::OnAppended(const storage::SessionRef& session,
 std::shared_ptr<const std::string> EventFanout::PresenceBytes(int watchers, absl::Time now) {
   retro::v1::SessionEvent event;
   event.set_sequence(0);
-  int64_t micros = absl::ToUnixMicros(now);
-  event.mutable_time()->set_seconds(micros / 1000000);
-  event.mutable_time()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  SetTimestamp(now, event.mutable_time());
   event.mutable_presence()->set_watchers(watchers);
   return std::make_shared<const std::string>(event.SerializeAsString());
 }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "services/common/errors.h"
 
 namespace retro {
@@ -85,6 +86,16 @@ absl::Status CheckTags(absl::string_view field,
       return s;
     }
     if (!seen.insert(tags[i]).second) return InvalidField(tag_field, "repeats a tag");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCalendarDate(absl::string_view field, int year, int month, int day) {
+  if (year == 0 && month == 0 && day == 0) return absl::OkStatus();
+  absl::CivilDay civil(year, month, day);
+  if (year < 1900 || year > 2200 || civil.year() != year || civil.month() != month ||
+      civil.day() != day) {
+    return InvalidField(field, "is not a valid calendar date");
   }
   return absl::OkStatus();
 }

@@ -28,6 +28,8 @@ inline constexpr size_t kMaxShortTextBytes = 200;
 // At most 16 distinct tags of at most 64 bytes, single-line text.
 [[nodiscard]] absl::Status CheckTags(absl::string_view field,
                                      const google::protobuf::RepeatedPtrField<std::string>& tags);
+// A calendar date between 1900 and 2200, or all zeros (no date).
+[[nodiscard]] absl::Status CheckCalendarDate(absl::string_view field, int year, int month, int day);
 // Empty, or 1 to 64 of [A-Za-z0-9_-] (a UUID fits).
 [[nodiscard]] absl::Status CheckRequestId(absl::string_view field, absl::string_view request_id);
 

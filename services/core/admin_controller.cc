@@ -6,17 +6,12 @@
 #include "services/common/errors.h"
 #include "services/common/names.h"
 #include "services/common/secrets.h"
+#include "services/common/time_util.h"
 #include "services/common/validation.h"
 #include "storage/status_macros.h"
 
 namespace retro::core {
 namespace {
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
 
 absl::Status RequireAdmin(const Caller& caller) {
   if (caller.root) return absl::PermissionDeniedError("the root token only creates organizations");

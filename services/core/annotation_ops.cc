@@ -7,6 +7,7 @@
 #include "services/common/page_token.h"
 #include "services/common/validation.h"
 #include "services/core/change.h"
+#include "services/core/rules.h"
 #include "storage/status_macros.h"
 
 namespace retro::core {
@@ -25,14 +26,6 @@ absl::Status CheckOpen(const Session& session, absl::string_view action) {
                                                     " (only while LIVE or REVIEW)"));
 }
 
-absl::Status CheckEtag(absl::string_view given, absl::string_view current) {
-  if (!given.empty() && given != current) {
-    return absl::AbortedError(absl::StrCat("changed since it was read (etag ", given,
-                                           " is stale; current is ", current, ")"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckKind(absl::string_view field, int kind) {
   if (!Annotation::Kind_IsValid(kind) || kind == Annotation::KIND_UNSPECIFIED) {
     return InvalidField(field, "must be one of WENT_WELL, WENT_WRONG, LESSON, QUESTION");
@@ -44,23 +37,6 @@ absl::Status CheckStage(absl::string_view field, int stage, bool allow_unspecifi
   if (!retro::v1::Stage_IsValid(stage) ||
       (!allow_unspecified && stage == retro::v1::STAGE_UNSPECIFIED)) {
     return InvalidField(field, "is not a known stage");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckDueDate(absl::string_view field, const retro::v1::Date& date) {
-  if (date.year() == 0 && date.month() == 0 && date.day() == 0) return absl::OkStatus();
-  absl::CivilDay day(date.year(), date.month(), date.day());
-  if (date.year() < 1900 || date.year() > 2200 || day.year() != date.year() ||
-      day.month() != date.month() || day.day() != date.day()) {
-    return InvalidField(field, "is not a valid calendar date");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckDriver(const Caller& caller, const Session& session) {
-  if (!CanDrive(caller, session)) {
-    return absl::PermissionDeniedError("only the presenter and facilitators may do this");
   }
   return absl::OkStatus();
 }
@@ -160,7 +136,7 @@ absl::StatusOr<Annotation> SessionController::EditAnnotation(
         if (annotation.deleted()) {
           return absl::FailedPreconditionError("the annotation was deleted");
         }
-        RETURN_IF_ERROR(CheckEtag(patch.etag(), annotation.etag()));
+        RETURN_IF_ERROR(CheckEtag(patch.etag(), annotation.etag(), "the annotation"));
         for (const std::string& path : request.update_mask().paths()) {
           if (path == "text") annotation.set_text(patch.text());
           if (path == "kind") annotation.set_kind(patch.kind());
@@ -201,7 +177,7 @@ absl::StatusOr<Annotation> SessionController::DeleteAnnotation(
         if (annotation.deleted()) {
           return absl::FailedPreconditionError("the annotation was already deleted");
         }
-        RETURN_IF_ERROR(CheckEtag(request.etag(), annotation.etag()));
+        RETURN_IF_ERROR(CheckEtag(request.etag(), annotation.etag(), "the annotation"));
         annotation.set_deleted(true);
         annotation.clear_text();  // A deletion removes the content.
         annotation.clear_tags();
@@ -357,7 +333,7 @@ absl::StatusOr<ActionItem> SessionController::AddActionItem(
   ASSIGN_OR_RETURN(auto ids, ParseName("parent", request.parent(), {"sessions"}));
   const ActionItem& draft = request.action_item();
   RETURN_IF_ERROR(CheckText("action_item.text", draft.text(), kMaxAnnotationBytes, false));
-  RETURN_IF_ERROR(CheckDueDate("action_item.due_date", draft.due_date()));
+  RETURN_IF_ERROR(CheckDate("action_item.due_date", draft.due_date()));
   if (!ActionItem::Status_IsValid(draft.status())) {
     return InvalidField("action_item.status", "is not a known status");
   }
@@ -405,7 +381,7 @@ absl::StatusOr<ActionItem> SessionController::UpdateActionItem(
     } else if (path == "owner") {
       RETURN_IF_ERROR(CheckId("action_item.owner", patch.owner()));
     } else if (path == "due_date") {
-      RETURN_IF_ERROR(CheckDueDate("action_item.due_date", patch.due_date()));
+      RETURN_IF_ERROR(CheckDate("action_item.due_date", patch.due_date()));
     } else if (path == "status") {
       if (!ActionItem::Status_IsValid(patch.status()) ||
           patch.status() == ActionItem::STATUS_UNSPECIFIED) {
@@ -428,7 +404,7 @@ absl::StatusOr<ActionItem> SessionController::UpdateActionItem(
               "only the presenter, a facilitator or the owner updates an action item");
         }
         RETURN_IF_ERROR(CheckOpen(change.session(), "update action items"));
-        RETURN_IF_ERROR(CheckEtag(patch.etag(), item.etag()));
+        RETURN_IF_ERROR(CheckEtag(patch.etag(), item.etag(), "the action item"));
         for (const std::string& path : request.update_mask().paths()) {
           if (path == "owner") {
             RETURN_IF_ERROR(CheckUserExists(caller.org_id, "action_item.owner", patch.owner()));

@@ -7,11 +7,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "services/common/time_util.h"
 #include "services/core/session_controller.h"
 
 namespace retro::core {
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out);
 
 class SessionController::Change {
  public:

@@ -8,6 +8,7 @@
 #include "services/common/names.h"
 #include "services/common/page_token.h"
 #include "services/common/validation.h"
+#include "services/core/rules.h"
 #include "services/core/taxonomy.h"
 #include "storage/status_macros.h"
 
@@ -40,16 +41,6 @@ absl::Status CheckTexts(absl::string_view field,
   if (values.size() > 50) return InvalidField(field, "at most 50 values");
   for (int i = 0; i < values.size(); ++i) {
     RETURN_IF_ERROR(CheckText(absl::StrCat(field, "[", i, "]"), values[i], max_bytes, false, true));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckDate(absl::string_view field, const retro::v1::Date& date) {
-  if (date.year() == 0 && date.month() == 0 && date.day() == 0) return absl::OkStatus();
-  absl::CivilDay day(date.year(), date.month(), date.day());
-  if (date.year() < 1900 || date.year() > 2200 || day.year() != date.year() ||
-      day.month() != date.month() || day.day() != date.day()) {
-    return InvalidField(field, "is not a valid calendar date");
   }
   return absl::OkStatus();
 }

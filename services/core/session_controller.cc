@@ -10,18 +10,13 @@
 #include "services/common/page_token.h"
 #include "services/common/validation.h"
 #include "services/core/change.h"
+#include "services/core/rules.h"
 #include "storage/status_macros.h"
 
 namespace retro::core {
 
 using retro::v1::Annotation;
 using retro::v1::Session;
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
 
 retro::v1::SessionEvent& SessionController::Change::NextEvent() {
   retro::v1::SessionEvent& event = events_.emplace_back();
@@ -155,21 +150,6 @@ absl::StatusOr<Reply> SessionController::Mutate(
 }
 
 namespace {
-
-absl::Status CheckEtag(absl::string_view given, absl::string_view current, absl::string_view what) {
-  if (!given.empty() && given != current) {
-    return absl::AbortedError(absl::StrCat(what, " changed since it was read (etag ", given,
-                                           " is stale; current is ", current, ")"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckDriver(const Caller& caller, const Session& session) {
-  if (!CanDrive(caller, session)) {
-    return absl::PermissionDeniedError("only the presenter and facilitators drive the session");
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CheckState(const Session& session, std::initializer_list<retro::v1::SessionState> ok,
                         absl::string_view action) {

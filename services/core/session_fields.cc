@@ -6,21 +6,12 @@
 #include "services/common/errors.h"
 #include "services/common/validation.h"
 #include "services/core/change.h"
+#include "services/core/rules.h"
 #include "services/core/taxonomy.h"
 #include "storage/status_macros.h"
 
 namespace retro::core {
 namespace {
-
-absl::Status CheckDate(absl::string_view field, const retro::v1::Date& date) {
-  if (date.year() == 0 && date.month() == 0 && date.day() == 0) return absl::OkStatus();
-  absl::CivilDay day(date.year(), date.month(), date.day());
-  if (date.year() < 1900 || date.year() > 2200 || day.year() != date.year() ||
-      day.month() != date.month() || day.day() != date.day()) {
-    return InvalidField(field, "is not a valid calendar date");
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CheckDeal(absl::string_view prefix, const retro::v1::Deal& deal) {
   auto f = [&](absl::string_view name) { return absl::StrCat(prefix, ".", name); };
