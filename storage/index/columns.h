@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,36 @@ struct LessonIndex::OrgState {
   absl::Mutex write_mu;  // Serializes this organization's index writes.
   absl::Mutex columns_mu;
   Columns columns ABSL_GUARDED_BY(columns_mu);
+};
+
+// Decoded doc ids and term frequencies of one term of one organization.
+struct DecodedPostings {
+  uint64_t doc_freq = 0;  // The term's document frequency when decoded.
+  std::vector<uint32_t> docs;
+  std::vector<uint32_t> tfs;
+};
+
+// PostingCache: decoded postings of recently queried terms, within a byte
+// budget (least recently used out first). Postings only grow, so an entry is
+// current exactly while the term's document frequency is unchanged.
+// Thread-safe.
+class PostingCache {
+ public:
+  explicit PostingCache(size_t budget_bytes) : budget_(budget_bytes) {}
+  // The entry if it is still current for doc_freq.
+  std::shared_ptr<const DecodedPostings> Get(const std::string& key, uint64_t doc_freq);
+  void Put(const std::string& key, std::shared_ptr<const DecodedPostings> postings);
+
+ private:
+  struct Entry {
+    std::shared_ptr<const DecodedPostings> postings;
+    std::list<std::string>::iterator position;
+  };
+  const size_t budget_;
+  absl::Mutex mu_;
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // Most recent first.
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 // The MinHash signature of a set of terms (deterministic across runs).

@@ -99,7 +99,38 @@ std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
   return signature;
 }
 
-LessonIndex::LessonIndex(Database& database) : database_(database) {}
+std::shared_ptr<const DecodedPostings> PostingCache::Get(const std::string& key,
+                                                         uint64_t doc_freq) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.postings->doc_freq != doc_freq) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.position);
+  return it->second.postings;
+}
+
+void PostingCache::Put(const std::string& key, std::shared_ptr<const DecodedPostings> postings) {
+  size_t size = postings->docs.size() * 8 + key.size() + 64;
+  if (size > budget_) return;
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    bytes_ -= it->second.postings->docs.size() * 8 + key.size() + 64;
+    lru_.erase(it->second.position);
+    entries_.erase(it);
+  }
+  while (bytes_ + size > budget_ && !lru_.empty()) {
+    auto last = entries_.find(lru_.back());
+    bytes_ -= last->second.postings->docs.size() * 8 + last->first.size() + 64;
+    entries_.erase(last);
+    lru_.pop_back();
+  }
+  lru_.push_front(key);
+  entries_[key] = Entry{std::move(postings), lru_.begin()};
+  bytes_ += size;
+}
+
+LessonIndex::LessonIndex(Database& database)
+    : database_(database), posting_cache_(std::make_unique<PostingCache>(256 << 20)) {}
 LessonIndex::~LessonIndex() = default;
 
 LessonIndex::OrgState& LessonIndex::StateFor(const std::string& org_id) {

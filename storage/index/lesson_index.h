@@ -150,6 +150,7 @@ class LessonIndex {
   class Evaluation;
 
   storage::Database& database_;
+  std::unique_ptr<class PostingCache> posting_cache_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<OrgState>> orgs_ ABSL_GUARDED_BY(mu_);
 };

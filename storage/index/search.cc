@@ -35,9 +35,11 @@ constexpr size_t kSnippetBytes = 240;
 struct TermPostings {
   std::string term;
   double idf = 0;
-  std::vector<uint32_t> docs;
-  std::vector<uint32_t> tfs;
+  std::shared_ptr<const DecodedPostings> decoded;
   std::vector<Posting> positional;
+
+  const std::vector<uint32_t>& docs() const { return decoded->docs; }
+  const std::vector<uint32_t>& tfs() const { return decoded->tfs; }
 };
 
 // Docs that match one clause, with the terms that matched (for scoring).
@@ -90,8 +92,13 @@ std::vector<uint32_t> Intersect(const std::vector<uint32_t>& a, const std::vecto
 
 class QueryRun {
  public:
-  QueryRun(Database& database, const std::string& org, uint64_t doc_count, double avg_length)
-      : database_(database), org_(org), doc_count_(doc_count), avg_length_(avg_length) {}
+  QueryRun(Database& database, PostingCache& cache, const std::string& org, uint64_t doc_count,
+           double avg_length)
+      : database_(database),
+        cache_(cache),
+        org_(org),
+        doc_count_(doc_count),
+        avg_length_(avg_length) {}
 
   // The term's postings (cached per query); null when not in the index.
   absl::StatusOr<const TermPostings*> Load(const std::string& term, bool with_positions) {
@@ -107,20 +114,28 @@ class QueryRun {
     postings->term = term;
     double df = static_cast<double>(info->doc_freq());
     postings->idf = std::log(1.0 + (static_cast<double>(doc_count_) - df + 0.5) / (df + 0.5));
-    bool corrupt = false;
-    RETURN_IF_ERROR(database_.Scan(
-        Table::kPostings, keys::PostingPrefix(org_, term), "",
-        [&](absl::string_view key, absl::string_view value) {
-          uint32_t first_doc = keys::BlockFirstDoc(key);
-          bool ok = with_positions ? DecodeBlock(value, first_doc, true, &postings->positional)
-                                   : DecodeDocs(value, first_doc, &postings->docs, &postings->tfs);
-          corrupt = !ok;
-          return ok;
-        }));
-    if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
-    for (const Posting& p : postings->positional) {
-      postings->docs.push_back(p.doc);
-      postings->tfs.push_back(p.tf);
+    std::string cache_key = keys::Term(org_, term);
+    if (!with_positions) postings->decoded = cache_.Get(cache_key, info->doc_freq());
+    if (postings->decoded == nullptr) {
+      auto decoded = std::make_shared<DecodedPostings>();
+      decoded->doc_freq = info->doc_freq();
+      bool corrupt = false;
+      RETURN_IF_ERROR(database_.Scan(
+          Table::kPostings, keys::PostingPrefix(org_, term), "",
+          [&](absl::string_view key, absl::string_view value) {
+            uint32_t first_doc = keys::BlockFirstDoc(key);
+            bool ok = with_positions ? DecodeBlock(value, first_doc, true, &postings->positional)
+                                     : DecodeDocs(value, first_doc, &decoded->docs, &decoded->tfs);
+            corrupt = !ok;
+            return ok;
+          }));
+      if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
+      for (const Posting& p : postings->positional) {
+        decoded->docs.push_back(p.doc);
+        decoded->tfs.push_back(p.tf);
+      }
+      postings->decoded = decoded;
+      if (!with_positions) cache_.Put(cache_key, std::move(decoded));
     }
     const TermPostings* raw = postings.get();
     loaded_[term] = {std::move(postings), with_positions};
@@ -181,6 +196,7 @@ class QueryRun {
 
  private:
   Database& database_;
+  PostingCache& cache_;
   const std::string& org_;
   uint64_t doc_count_;
   double avg_length_;
@@ -301,8 +317,9 @@ std::vector<retro::v1::Facet> CountFacets(const LessonIndex::Columns& columns,
   size_t words = columns.dictionary.size();
   std::vector<int64_t> competitor(words), industry(words), reasons(words), tags(words);
   std::array<int64_t, 16> outcome{}, stage{}, kind{};
-  for (uint32_t d : docs) {
-    const DocColumn& doc = columns.Doc(d);
+  for (size_t k = 0; k < docs.size(); ++k) {
+    if (k + 8 < docs.size()) __builtin_prefetch(&columns.Doc(docs[k + 8]));
+    const DocColumn& doc = columns.Doc(docs[k]);
     ++outcome[doc.outcome & 15];
     ++stage[doc.stage_reached & 15];
     ++kind[doc.kind & 15];
@@ -388,8 +405,8 @@ std::string Snippet(const std::string& text, const std::set<std::string>& terms)
 // docs, and what is needed to score them.
 class LessonIndex::Evaluation {
  public:
-  Evaluation(Database& database, const std::string& org_id, OrgState& state)
-      : database_(database), org_id_(org_id), state_(state) {}
+  Evaluation(Database& database, PostingCache& cache, const std::string& org_id, OrgState& state)
+      : database_(database), cache_(cache), org_id_(org_id), state_(state) {}
 
   absl::Status Run(const Viewer& viewer, const std::string& query_text,
                    const retro::v1::LessonFilter& filter);
@@ -404,6 +421,7 @@ class LessonIndex::Evaluation {
 
  private:
   Database& database_;
+  PostingCache& cache_;
   const std::string& org_id_;
   OrgState& state_;
   std::unique_ptr<QueryRun> run_;
@@ -421,7 +439,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
       storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id_)));
   uint64_t doc_count = stats ? stats->doc_count() : 0;
   double avg_length = doc_count == 0 ? 1.0 : static_cast<double>(stats->total_length()) / doc_count;
-  run_ = std::make_unique<QueryRun>(database_, org_id_, doc_count, avg_length);
+  run_ = std::make_unique<QueryRun>(database_, cache_, org_id_, doc_count, avg_length);
   ParsedQuery query = ParseQuery(query_text, Analyzer::English());
   has_positive_ = query.HasPositive();
 
@@ -470,7 +488,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
           continue;
         }
         match.terms.push_back(postings);
-        docs.insert(docs.end(), postings->docs.begin(), postings->docs.end());
+        docs.insert(docs.end(), postings->docs().begin(), postings->docs().end());
       }
       if (match.terms.size() > 1) {  // A union of sorted lists.
         std::sort(docs.begin(), docs.end());
@@ -512,8 +530,15 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   }
   uint32_t viewer_user = columns.people.Find(viewer.user_id);
   CompiledFilter filter(filter_request, columns.dictionary, true);
-  for (uint32_t doc : candidates) {
+  docs_.reserve(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    uint32_t doc = candidates[i];
     if (doc >= columns.next_doc()) continue;  // Published after the refresh.
+    // The doc values of a large match set do not fit in cache: ask for the
+    // ones a few matches ahead while this one is checked.
+    if (i + 8 < candidates.size() && candidates[i + 8] < columns.next_doc()) {
+      __builtin_prefetch(&columns.Doc(candidates[i + 8]));
+    }
     bool skip = false;
     for (const auto& out : excluded) skip = skip || Contains(out, doc);
     if (skip) continue;
@@ -530,24 +555,28 @@ std::vector<double> LessonIndex::Evaluation::Scores(const Columns& columns) cons
   if (positive_.empty()) return scores;
   // Length normalization per doc, once.
   std::vector<double> norms(docs_.size());
+  std::vector<double> boosts(docs_.size());
   for (size_t i = 0; i < docs_.size(); ++i) {
-    norms[i] = kBm25K1 * (1 - kBm25B + kBm25B * columns.Doc(docs_[i]).length / run_->avg_length());
+    if (i + 8 < docs_.size()) __builtin_prefetch(&columns.Doc(docs_[i + 8]));
+    const DocColumn& doc = columns.Doc(docs_[i]);
+    norms[i] = kBm25K1 * (1 - kBm25B + kBm25B * doc.length / run_->avg_length());
+    boosts[i] = VoteBoost(doc.votes);
   }
   // Each term's postings and the matches are both sorted: walk them together.
   for (const ClauseMatch& clause : positive_) {
     for (const TermPostings* term : clause.terms) {
-      const std::vector<uint32_t>& docs = term->docs;
+      const std::vector<uint32_t>& docs = term->docs();
       size_t p = 0;
       for (size_t i = 0; i < docs_.size() && p < docs.size(); ++i) {
         while (p < docs.size() && docs[p] < docs_[i]) ++p;
         if (p < docs.size() && docs[p] == docs_[i]) {
-          double tf = term->tfs[p];
+          double tf = term->tfs()[p];
           scores[i] += term->idf * (tf * (kBm25K1 + 1)) / (tf + norms[i]);
         }
       }
     }
   }
-  for (size_t i = 0; i < docs_.size(); ++i) scores[i] *= VoteBoost(columns.Doc(docs_[i]).votes);
+  for (size_t i = 0; i < docs_.size(); ++i) scores[i] *= boosts[i];
   return scores;
 }
 
@@ -570,7 +599,7 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
                                                   const SearchOptions& options) {
   OrgState& state = StateFor(org_id);
   RETURN_IF_ERROR(Refresh(org_id, state));
-  Evaluation evaluation(database_, org_id, state);
+  Evaluation evaluation(database_, *posting_cache_, org_id, state);
   RETURN_IF_ERROR(evaluation.Run(viewer, options.query, options.filter));
   SearchResults results;
   results.corrections = std::move(evaluation.corrections());
@@ -590,16 +619,22 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
     std::vector<std::pair<double, uint32_t>> scored;
     scored.reserve(evaluation.docs().size());
     for (size_t i = 0; i < scores.size(); ++i) scored.emplace_back(scores[i], evaluation.docs()[i]);
+    // Only the sorts that need the doc values touch them: for relevance,
+    // a comparison is two doubles, not two cache misses.
     auto before = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
-      const DocColumn& x = columns.Doc(a.second);
-      const DocColumn& y = columns.Doc(b.second);
       switch (sort) {
-        case retro::v1::SearchLessonsRequest::NEWEST:
-          if (x.publish_micros != y.publish_micros) return x.publish_micros > y.publish_micros;
+        case retro::v1::SearchLessonsRequest::NEWEST: {
+          int64_t x = columns.Doc(a.second).publish_micros;
+          int64_t y = columns.Doc(b.second).publish_micros;
+          if (x != y) return x > y;
           return a.second > b.second;
-        case retro::v1::SearchLessonsRequest::MOST_VOTED:
-          if (x.votes != y.votes) return x.votes > y.votes;
+        }
+        case retro::v1::SearchLessonsRequest::MOST_VOTED: {
+          int32_t x = columns.Doc(a.second).votes;
+          int32_t y = columns.Doc(b.second).votes;
+          if (x != y) return x > y;
           break;
+        }
         default:
           break;
       }
@@ -630,7 +665,7 @@ absl::Status LessonIndex::Export(
     const std::function<bool(std::vector<retro::v1::Lesson>&&)>& emit) {
   OrgState& state = StateFor(org_id);
   RETURN_IF_ERROR(Refresh(org_id, state));
-  Evaluation evaluation(database_, org_id, state);
+  Evaluation evaluation(database_, *posting_cache_, org_id, state);
   RETURN_IF_ERROR(evaluation.Run(viewer, query, filter));
   const std::vector<uint32_t>& docs = evaluation.docs();
   constexpr size_t kChunk = 256;
@@ -647,7 +682,7 @@ absl::StatusOr<std::vector<retro::v1::TrendBucket>> LessonIndex::Trends(
     const std::string& org_id, const Viewer& viewer, const TrendOptions& options) {
   OrgState& state = StateFor(org_id);
   RETURN_IF_ERROR(Refresh(org_id, state));
-  Evaluation evaluation(database_, org_id, state);
+  Evaluation evaluation(database_, *posting_cache_, org_id, state);
   RETURN_IF_ERROR(evaluation.Run(viewer, options.query, options.filter));
   struct Counts {
     int64_t lessons = 0;
@@ -727,7 +762,7 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
   std::vector<SearchResults::Hit> hits;
   if (!stats || stats->doc_count() == 0) return hits;
   double avg_length = static_cast<double>(stats->total_length()) / stats->doc_count();
-  QueryRun run(database_, org_id, stats->doc_count(), avg_length);
+  QueryRun run(database_, *posting_cache_, org_id, stats->doc_count(), avg_length);
   // The draft's distinct terms, rarest (most telling) first, at most 12.
   std::set<std::string> distinct;
   for (const Token& token : Analyzer::English().Analyze(draft)) distinct.insert(token.term);
@@ -752,13 +787,13 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
     std::vector<float> scores(columns.next_doc(), 0.0f);
     std::vector<uint32_t> touched;
     for (const TermPostings* term : terms) {
-      for (size_t i = 0; i < term->docs.size(); ++i) {
-        uint32_t d = term->docs[i];
+      for (size_t i = 0; i < term->docs().size(); ++i) {
+        uint32_t d = term->docs()[i];
         if (d >= columns.next_doc()) continue;
         const DocColumn& doc = columns.Doc(d);
         double norm = kBm25K1 * (1 - kBm25B + kBm25B * doc.length / avg_length);
         if (scores[d] == 0.0f) touched.push_back(d);
-        double tf = term->tfs[i];
+        double tf = term->tfs()[i];
         scores[d] += static_cast<float>(term->idf * (tf * (kBm25K1 + 1)) / (tf + norm));
       }
     }
@@ -806,7 +841,7 @@ absl::StatusOr<std::vector<retro::v1::RecurringLesson>> LessonIndex::Recurring(
     const std::string& org_id, const Viewer& viewer, const RecurringOptions& options) {
   OrgState& state = StateFor(org_id);
   RETURN_IF_ERROR(Refresh(org_id, state));
-  Evaluation evaluation(database_, org_id, state);
+  Evaluation evaluation(database_, *posting_cache_, org_id, state);
   RETURN_IF_ERROR(evaluation.Run(viewer, "", options.filter));
   const std::vector<uint32_t>& docs = evaluation.docs();
   struct Cluster {

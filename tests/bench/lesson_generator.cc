@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "storage/index/analyzer.h"
 
 namespace retro::bench {
 namespace {
@@ -77,7 +78,11 @@ std::string LessonGenerator::Word() {
   for (size_t i = 0; i <= phrase.size(); ++i) {
     if (i == phrase.size() || phrase[i] == ' ') {
       std::string w = phrase.substr(start, i - start);
-      if (w.size() > 3) words.push_back(w);
+      // A query word is a content word: one the analyzer keeps.
+      if (w.size() > 3 &&
+          !index::Analyzer::English().IsStopWord(index::Analyzer::English().Fold(w))) {
+        words.push_back(w);
+      }
       start = i + 1;
     }
   }

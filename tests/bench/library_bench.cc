@@ -25,6 +25,9 @@ ABSL_FLAG(int64_t, lessons, 100000, "lessons in the corpus");
 ABSL_FLAG(int64_t, queries, 1000, "queries per round");
 ABSL_FLAG(int64_t, rounds, 3, "rounds over the query set");
 ABSL_FLAG(int64_t, batch, 5000, "lessons per indexing write");
+ABSL_FLAG(std::string, kinds, "",
+          "only these query kinds, e.g. \"1,2\" (0 one word ... 5 filtered); all when empty");
+ABSL_FLAG(bool, suggest, true, "also time suggestions");
 
 namespace {
 
@@ -101,6 +104,8 @@ int main(int argc, char** argv) {
       options.filter.add_industries("Healthcare");
       kind = 5;
     }
+    std::string only = absl::GetFlag(FLAGS_kinds);
+    if (!only.empty() && only.find(std::to_string(kind)) == std::string::npos) continue;
     queries.emplace_back(kind, options);
   }
   retro::index::Viewer viewer;
@@ -141,7 +146,7 @@ int main(int argc, char** argv) {
   std::printf("\n");
 
   std::vector<double> suggest;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < (absl::GetFlag(FLAGS_suggest) ? 300 : 0); ++i) {
     std::string draft = generator.Next().text();
     auto start = Clock::now();
     auto results = index.Suggest("bench", viewer, draft, 5);
