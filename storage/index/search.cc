@@ -616,9 +616,6 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
                                        : retro::v1::SearchLessonsRequest::NEWEST;
     }
     std::vector<double> scores = evaluation.Scores(columns);
-    std::vector<std::pair<double, uint32_t>> scored;
-    scored.reserve(evaluation.docs().size());
-    for (size_t i = 0; i < scores.size(); ++i) scored.emplace_back(scores[i], evaluation.docs()[i]);
     // Only the sorts that need the doc values touch them: for relevance,
     // a comparison is two doubles, not two cache misses.
     auto before = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
@@ -641,11 +638,25 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
       if (a.first != b.first) return a.first > b.first;
       return a.second < b.second;
     };
-    size_t end = std::min(scored.size(), options.offset + options.limit);
-    if (options.offset < end) {
-      std::partial_sort(scored.begin(), scored.begin() + end, scored.end(), before);
-      page.assign(scored.begin() + options.offset, scored.begin() + end);
+    // The best offset + limit, kept in a heap whose front is the worst of
+    // them: one pass, no copy of the whole match set.
+    const std::vector<uint32_t>& docs = evaluation.docs();
+    size_t k = options.offset + options.limit;
+    std::vector<std::pair<double, uint32_t>> top;
+    top.reserve(std::min(k, docs.size()) + 1);
+    for (size_t i = 0; i < docs.size() && k > 0; ++i) {
+      std::pair<double, uint32_t> entry{scores[i], docs[i]};
+      if (top.size() < k) {
+        top.push_back(entry);
+        std::push_heap(top.begin(), top.end(), before);
+      } else if (before(entry, top.front())) {
+        std::pop_heap(top.begin(), top.end(), before);
+        top.back() = entry;
+        std::push_heap(top.begin(), top.end(), before);
+      }
     }
+    std::sort_heap(top.begin(), top.end(), before);
+    if (options.offset < top.size()) page.assign(top.begin() + options.offset, top.end());
   }
   std::vector<uint32_t> docs;
   for (const auto& entry : page) docs.push_back(entry.second);
