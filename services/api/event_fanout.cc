@@ -17,6 +17,7 @@ void EventFanout::OnAppended(const storage::SessionRef& session,
   for (const retro::v1::SessionEvent& event : events) {
     live::LiveEvent live;
     live.sequence = event.sequence();
+    live.recheck_access = event.has_session();
     retro::v1::SessionEvent public_view;
     // "" is nobody's id: what any viewer who is not the author sees.
     if (core::ViewEvent(event, "", &public_view)) {

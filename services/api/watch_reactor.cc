@@ -147,6 +147,16 @@ WatchReactor::Step WatchReactor::NextStep() {
         "this watcher fell too far behind the session; resume with the last sequence received");
     return step;
   }
+  if (subscription_->TakeRecheck()) {
+    // The session changed: visibility, team or facilitators may now shut
+    // this viewer out.
+    absl::Status access = deps_->check_access(caller_, ref_.session_id);
+    if (!access.ok()) {
+      step.kind = Step::kFinish;
+      step.status = ToGrpcStatus(access);
+      return step;
+    }
+  }
   if (auto bytes = subscription_->Pop()) {
     step.kind = Step::kWrite;
     step.bytes = std::move(bytes);

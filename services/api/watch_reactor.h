@@ -33,6 +33,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     live::SessionHub& hub;
     EventFanout& fanout;
     Clock& clock;
+    // OK while the caller may still watch the session (asked again after
+    // every session change); the status otherwise ends the stream.
+    std::function<absl::Status(const core::Caller&, const std::string& session_id)> check_access;
   };
 
   // Starts a stream that ends at once with `status`.

@@ -188,7 +188,14 @@ absl::StatusOr<Annotation> SessionController::DeleteAnnotation(
         }
         annotation.set_vote_count(0);
         change.EmitAnnotation(annotation);
-        reply = ViewOf(annotation, caller.user_id);
+        if (VisibleTo(annotation, caller.user_id)) {
+          reply = ViewOf(annotation, caller.user_id);
+        } else {
+          // A moderator removed what it may not see: say nothing of it.
+          reply.set_name(annotation.name());
+          reply.set_deleted(true);
+          reply.set_etag(annotation.etag());
+        }
         return absl::OkStatus();
       });
 }
@@ -272,8 +279,17 @@ absl::StatusOr<retro::v1::GroupAnnotationsResponse> SessionController::GroupAnno
             return InvalidField("group", "is itself grouped under another lesson");
           }
         }
+        // One level of groups: a lesson that heads a group is not a member.
+        std::set<std::string> heads;
+        RETURN_IF_ERROR(sessions_.ScanAnnotations(change.ref(), "", [&](Annotation&& a) {
+          if (!a.group().empty() && !a.deleted()) heads.insert(a.group());
+          return true;
+        }));
         for (size_t i = 0; i < member_ids.size(); ++i) {
           std::string field = absl::StrCat("annotations[", i, "]");
+          if (!request.ungroup() && heads.count(AnnotationName(session_id, member_ids[i]))) {
+            return InvalidField(field, "heads a group of its own");
+          }
           ASSIGN_OR_RETURN(Annotation member,
                            LoadAnnotation(caller, change.ref(), field, member_ids[i]));
           if (member.deleted()) {

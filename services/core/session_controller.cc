@@ -119,12 +119,17 @@ absl::StatusOr<Reply> SessionController::Mutate(
   if (caller.org_id.empty()) {
     return absl::PermissionDeniedError("the root token only creates organizations");
   }
+  // Only sessions the caller may see get a slot: made-up names cost nothing.
+  RETURN_IF_ERROR(LoadVisible(caller, session_id).status());
   Slot& slot = SlotFor(caller.org_id, session_id);
   absl::MutexLock lock(&slot.mu);
+  // A request id answers for one session: the same id on another session
+  // is another request.
+  std::string scoped_method = absl::StrCat(method, ":", session_id);
   if (!request_id.empty()) {
     ASSIGN_OR_RETURN(
         std::optional<std::string> remembered,
-        directory_.GetRequest(caller.org_id, caller.user_id, std::string(method), request_id));
+        directory_.GetRequest(caller.org_id, caller.user_id, scoped_method, request_id));
     if (remembered) {
       Reply reply;
       if (!reply.ParseFromString(*remembered)) return absl::DataLossError("unreadable reply");
@@ -136,7 +141,7 @@ absl::StatusOr<Reply> SessionController::Mutate(
                 slot);
   Reply reply;
   RETURN_IF_ERROR(build(change, reply));
-  RETURN_IF_ERROR(Commit(caller, change, method, request_id, reply.SerializeAsString()));
+  RETURN_IF_ERROR(Commit(caller, change, scoped_method, request_id, reply.SerializeAsString()));
   // The durable votes are now the cache's truth as well.
   if (slot.votes_loaded) {
     for (const auto& vote : change.writes().votes_added) {
@@ -326,6 +331,12 @@ absl::StatusOr<Session> SessionController::UpdateSession(
     }
     if (updated.title().empty()) return InvalidField("session.title", "is required");
     RETURN_IF_ERROR(CheckSessionFields(caller, updated, "session", /*creating=*/false));
+    if (updated.visibility() == retro::v1::TEAM && !caller.privileged() &&
+        !caller.InTeam(updated.team_id()) &&
+        (updated.team_id() != session.team_id() || session.visibility() != retro::v1::TEAM)) {
+      return absl::PermissionDeniedError(absl::StrCat("only members of team ", updated.team_id(),
+                                                      " may make it the session's team"));
+    }
     session = std::move(updated);
     change.EmitSession();
     reply = session;
@@ -454,7 +465,9 @@ absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionControlle
                                retro::v1::Stage stage) {
   std::vector<Annotation> hidden;
   RETURN_IF_ERROR(sessions.ScanAnnotations(change.ref(), "", [&](Annotation&& annotation) {
-    if (!annotation.revealed() &&
+    // A deleted hidden annotation stays hidden: revealing it would only
+    // tell everyone who wrote what a moderator removed.
+    if (!annotation.revealed() && !annotation.deleted() &&
         (stage == retro::v1::STAGE_UNSPECIFIED || annotation.stage() == stage)) {
       hidden.push_back(std::move(annotation));
     }

@@ -28,9 +28,18 @@ uint64_t Subscription::last_sequence() const {
   return last_sequence_;
 }
 
-bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> bytes) {
+bool Subscription::TakeRecheck() {
+  absl::MutexLock lock(&mu_);
+  bool recheck = recheck_;
+  recheck_ = false;
+  return recheck;
+}
+
+bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> bytes, bool recheck) {
   absl::MutexLock lock(&mu_);
   if (overflowed_) return false;
+  if (sequence != 0 && sequence <= floor_) return false;  // Already replayed.
+  recheck_ = recheck_ || recheck;
   if (sequence != 0) last_sequence_ = sequence;
   if (queue_.size() + 1 > limits_.max_events || queued_bytes_ + bytes->size() > limits_.max_bytes) {
     overflowed_ = true;
@@ -67,7 +76,9 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
       for (const std::shared_ptr<Subscription>& subscription : channel.subscriptions) {
         std::shared_ptr<const std::string> bytes = BytesFor(event, subscription->viewer_id());
         if (bytes == nullptr) continue;
-        if (subscription->Push(event.sequence, std::move(bytes))) to_wake.push_back(subscription);
+        if (subscription->Push(event.sequence, std::move(bytes), event.recheck_access)) {
+          to_wake.push_back(subscription);
+        }
       }
     }
     if (channel.subscriptions.empty()) channel.recent.clear();  // Nobody to catch up.
@@ -92,12 +103,12 @@ SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_
         joined.catch_up_to = channel.last_sequence;
         return joined;
       }
-    } else {
-      // The watcher read the log further than the hub has published: the
-      // rest will be published soon; everything up to here is skipped.
-      channel.last_sequence = after_sequence;
     }
-    auto subscription = std::make_shared<Subscription>(viewer_id, limits_, std::move(wake));
+    // When the watcher read the log further than the hub has published, the
+    // rest is published soon; the subscription's floor skips what it has,
+    // while the other watchers still get every event.
+    auto subscription =
+        std::make_shared<Subscription>(viewer_id, after_sequence, limits_, std::move(wake));
     for (const LiveEvent& event : channel.recent) {
       if (event.sequence <= after_sequence) continue;
       std::shared_ptr<const std::string> bytes = BytesFor(event, viewer_id);

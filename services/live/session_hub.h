@@ -35,6 +35,9 @@ struct LiveEvent {
   // What author_id sees when it differs from public_bytes; else null.
   std::string author_id;
   std::shared_ptr<const std::string> author_bytes;
+  // The event may change who may see the session (visibility, team,
+  // facilitators): watchers check their access again.
+  bool recheck_access = false;
 };
 
 struct WatcherLimits {
@@ -46,8 +49,10 @@ struct WatcherLimits {
 // hub and the stream that drains it.
 class Subscription {
  public:
-  Subscription(std::string viewer_id, WatcherLimits limits, std::function<void()> wake)
-      : viewer_id_(std::move(viewer_id)), limits_(limits), wake_(std::move(wake)) {}
+  // Events at or below floor (the watcher has them already) are skipped.
+  Subscription(std::string viewer_id, uint64_t floor, WatcherLimits limits,
+               std::function<void()> wake)
+      : viewer_id_(std::move(viewer_id)), floor_(floor), limits_(limits), wake_(std::move(wake)) {}
 
   // Takes the next queued bytes, or null when the queue is empty.
   std::shared_ptr<const std::string> Pop();
@@ -55,6 +60,9 @@ class Subscription {
   bool overflowed() const;
   // True once the hub closed (server shutting down); the stream should end.
   bool closed() const;
+  // True (once) after an event that may change who may watch (a session
+  // change): the stream should check the viewer's access again.
+  bool TakeRecheck();
   const std::string& viewer_id() const { return viewer_id_; }
   // Highest sequence queued so far.
   uint64_t last_sequence() const;
@@ -63,10 +71,11 @@ class Subscription {
   friend class SessionHub;
   // Queues the bytes; returns true when the stream should be woken (queue
   // was empty, or it just overflowed).
-  bool Push(uint64_t sequence, std::shared_ptr<const std::string> bytes);
+  bool Push(uint64_t sequence, std::shared_ptr<const std::string> bytes, bool recheck = false);
   void Wake() { wake_(); }
 
   const std::string viewer_id_;
+  const uint64_t floor_;
   const WatcherLimits limits_;
   const std::function<void()> wake_;
   mutable absl::Mutex mu_;
@@ -74,6 +83,7 @@ class Subscription {
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool recheck_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -80,5 +80,18 @@ TEST(SessionHubTest, WatcherThatFallsBehindOverflowsAloneAndIsWoken) {
   EXPECT_EQ(hub.Unsubscribe("s", slow.subscription.get()), 1);
 }
 
+TEST(SessionHubTest, AWatcherThatReadTheLogAheadOfTheHubCostsOthersNothing) {
+  SessionHub hub;
+  auto early = hub.Subscribe("s", 0, "ann", [] {});
+  hub.Publish("s", {Event(1, "one")});
+  // Event 2 is durable and read from the log by a newcomer before the hub
+  // publishes it.
+  auto ahead = hub.Subscribe("s", 2, "bob", [] {});
+  ASSERT_TRUE(ahead.subscription);
+  hub.Publish("s", {Event(2, "two"), Event(3, "three")});
+  EXPECT_EQ(Drain(*early.subscription), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(Drain(*ahead.subscription), (std::vector<std::string>{"three"}));
+}
+
 }  // namespace
 }  // namespace retro::live

@@ -139,7 +139,11 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
       std::make_unique<api::LibraryServiceImpl>(*parts->admin, *parts->library);
   parts->session_service = std::make_unique<api::SessionServiceImpl>(
       *parts->admin, *parts->sessions,
-      api::WatchReactor::Deps{*parts->log, *parts->hub, *parts->fanout, clock});
+      api::WatchReactor::Deps{
+          *parts->log, *parts->hub, *parts->fanout, clock,
+          [sessions = parts->sessions.get()](const core::Caller& caller, const std::string& id) {
+            return sessions->SessionForWatch(caller, id).status();
+          }});
   parts->annotation_service =
       std::make_unique<api::AnnotationServiceImpl>(*parts->admin, *parts->sessions);
 

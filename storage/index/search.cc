@@ -103,8 +103,21 @@ class QueryRun {
   // The term's postings (cached per query); null when not in the index.
   absl::StatusOr<const TermPostings*> Load(const std::string& term, bool with_positions) {
     auto it = loaded_.find(term);
-    if (it != loaded_.end() && (!with_positions || it->second.second)) {
-      return it->second.first.get();
+    if (it != loaded_.end()) {
+      TermPostings* known = it->second.first.get();
+      if (!with_positions || it->second.second) return known;
+      // A phrase needs positions of a term a word already loaded: add them
+      // to the same object, which earlier clauses point to.
+      bool corrupt = false;
+      RETURN_IF_ERROR(database_.Scan(Table::kPostings, keys::PostingPrefix(org_, term), "",
+                                     [&](absl::string_view key, absl::string_view value) {
+                                       corrupt = !DecodeBlock(value, keys::BlockFirstDoc(key), true,
+                                                              &known->positional);
+                                       return !corrupt;
+                                     }));
+      if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
+      it->second.second = true;
+      return known;
     }
     ASSIGN_OR_RETURN(
         std::optional<TermInfo> info,
@@ -429,6 +442,8 @@ class LessonIndex::Evaluation {
   std::vector<uint32_t> docs_;
   bool has_positive_ = false;
   std::vector<retro::v1::QueryCorrection> corrections_;
+  // Corrections with the index in positive_ of the clause they changed.
+  std::vector<std::pair<size_t, retro::v1::QueryCorrection>> pending_corrections_;
   std::set<std::string> matched_terms_;
 };
 
@@ -477,9 +492,12 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
         if (postings == nullptr && !clause.prefix && !clause.excluded) {
           ASSIGN_OR_RETURN(auto correction, run_->Correct(term, clause.words[0]));
           if (correction) {
-            retro::v1::QueryCorrection* c = &corrections_.emplace_back();
-            c->set_original(clause.words[0]);
-            c->set_corrected(correction->second);
+            // Reported only if the viewer may see a lesson with the word:
+            // a correction must not reveal words of others' TEAM lessons.
+            retro::v1::QueryCorrection c;
+            c.set_original(clause.words[0]);
+            c.set_corrected(correction->second);
+            pending_corrections_.emplace_back(positive_.size(), std::move(c));
             ASSIGN_OR_RETURN(postings, run_->Load(correction->first, false));
           }
         }
@@ -546,6 +564,15 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
     if (!filter.Matches(columns, column)) continue;
     docs_.push_back(doc);
+  }
+  for (auto& [index, correction] : pending_corrections_) {
+    for (uint32_t doc : positive_[index].docs) {
+      if (doc < columns.next_doc() &&
+          Visible(columns, columns.Doc(doc), viewer, viewer_teams, viewer_user)) {
+        corrections_.push_back(std::move(correction));
+        break;
+      }
+    }
   }
   return absl::OkStatus();
 }

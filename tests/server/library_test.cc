@@ -367,6 +367,19 @@ TEST_F(LibraryTest, TeamLessonsAreVisibleOnlyToThoseWhoMaySeeTheSession) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(LibraryTest, CorrectionsNeverRevealWordsOfLessonsTheViewerCannotSee) {
+  PublishCorpus();  // "Multi-thread the account early" is a west team lesson.
+  SearchLessonsResponse outsider = Query("rep", "acount");
+  EXPECT_EQ(outsider.total_size(), 0);
+  EXPECT_EQ(outsider.corrections_size(), 0);
+  SearchLessonsResponse insider = Query("other", "acount");
+  EXPECT_EQ(insider.total_size(), 1);
+  ASSERT_EQ(insider.corrections_size(), 1);
+  EXPECT_EQ(insider.corrections(0).corrected(), "account");
+  // A word both as a word and inside a phrase of the same query.
+  EXPECT_EQ(Query("admin", "price \"price conversation\"").total_size(), 1);
+}
+
 TEST_F(LibraryTest, Bm25ScoresMatchHandComputedValues) {
   Retro("Tiny", retro::v1::Deal(),
         {{"rep", Annotation::LESSON, "price price budget"},

@@ -401,6 +401,79 @@ TEST_F(SessionsTest, DotVotingHasALimitAndOneVotePerAnnotation) {
   EXPECT_FALSE(listed.annotations(1).voted_by_caller());
 }
 
+TEST_F(SessionsTest, ModerationOfHiddenNotesNamesNoAuthorAndGroupsStayOneLevel) {
+  Session draft;
+  draft.set_title("Private writing");
+  draft.set_hide_until_reveal(true);
+  draft.add_facilitators("mate");
+  Session session = Create(org_["rep"], draft);
+  Session out;
+  ASSERT_TRUE(Start(org_["rep"], session, &out).ok());
+  Annotation hidden;
+  ASSERT_TRUE(Annotate(org_["other"], session, Lesson("off-topic rant"), &hidden).ok());
+  retro::v1::DeleteAnnotationRequest del;
+  del.set_name(hidden.name());
+  Annotation removed;
+  ASSERT_TRUE(server_.annotations().DeleteAnnotation(Ctx(org_["mate"]).get(), del, &removed).ok());
+  EXPECT_TRUE(removed.deleted());
+  EXPECT_TRUE(removed.author().empty()) << "the moderator learned who wrote it";
+  // Revealing the stage does not reveal the deleted note either.
+  retro::v1::RevealStageRequest reveal;
+  reveal.set_name(session.name());
+  ASSERT_TRUE(server_.sessions().RevealStage(Ctx(org_["rep"]).get(), reveal, &out).ok());
+  retro::v1::ListAnnotationsRequest list;
+  list.set_parent(session.name());
+  list.set_show_deleted(true);
+  retro::v1::ListAnnotationsResponse listed;
+  ASSERT_TRUE(server_.annotations().ListAnnotations(Ctx(org_["mate"]).get(), list, &listed).ok());
+  EXPECT_EQ(listed.annotations_size(), 0);
+
+  Annotation head, member, outer;
+  ASSERT_TRUE(Annotate(org_["rep"], session, Lesson("Qualify budget early"), &head).ok());
+  ASSERT_TRUE(Annotate(org_["rep"], session, Lesson("Ask about budget"), &member).ok());
+  ASSERT_TRUE(Annotate(org_["rep"], session, Lesson("Discovery lessons"), &outer).ok());
+  ASSERT_TRUE(server_.sessions().RevealStage(Ctx(org_["rep"]).get(), reveal, &out).ok());
+  retro::v1::GroupAnnotationsRequest group;
+  group.set_parent(session.name());
+  group.set_group(head.name());
+  group.add_annotations(member.name());
+  retro::v1::GroupAnnotationsResponse grouped;
+  ASSERT_TRUE(
+      server_.annotations().GroupAnnotations(Ctx(org_["mate"]).get(), group, &grouped).ok());
+  EXPECT_EQ(grouped.annotations(0).group(), head.name());
+  retro::v1::GroupAnnotationsRequest nested;
+  nested.set_parent(session.name());
+  nested.set_group(outer.name());
+  nested.add_annotations(head.name());
+  grpc::Status status =
+      server_.annotations().GroupAnnotations(Ctx(org_["mate"]).get(), nested, &grouped);
+  EXPECT_EQ(BadRequestField(status), "annotations[0]");
+}
+
+TEST_F(SessionsTest, RequestIdsBelongToOneSessionAndTeamsToTheirMembers) {
+  Session a = LossReview();
+  Session b = LossReview();
+  Session out;
+  ASSERT_TRUE(Start(org_["rep"], a, &out).ok());
+  ASSERT_TRUE(Start(org_["rep"], b, &out).ok());
+  Annotation in_a, in_b;
+  ASSERT_TRUE(Annotate(org_["rep"], a, Lesson("same id"), &in_a, "req-7").ok());
+  ASSERT_TRUE(Annotate(org_["rep"], b, Lesson("same id"), &in_b, "req-7").ok());
+  EXPECT_NE(in_a.name(), in_b.name());
+  EXPECT_EQ(in_b.name().rfind(b.name(), 0), 0u);
+
+  retro::v1::UpdateSessionRequest update;
+  update.mutable_session()->set_name(a.name());
+  update.mutable_session()->set_visibility(retro::v1::TEAM);
+  update.mutable_session()->set_team_id("west");  // rep is in east.
+  update.mutable_update_mask()->add_paths("visibility");
+  update.mutable_update_mask()->add_paths("team_id");
+  EXPECT_EQ(server_.sessions().UpdateSession(Ctx(org_["rep"]).get(), update, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  update.mutable_session()->set_team_id("east");
+  EXPECT_TRUE(server_.sessions().UpdateSession(Ctx(org_["rep"]).get(), update, &out).ok());
+}
+
 TEST_F(SessionsTest, ListsPageWithoutGapsOrDuplicates) {
   Session session = LossReview();
   Session out;

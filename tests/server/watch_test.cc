@@ -211,6 +211,29 @@ TEST_F(SlowWatcherTest, AStalledWatcherIsEndedAloneAndResumesCleanly) {
   EXPECT_EQ(resumed.sequences(), Range(got.back() + 1, last));
 }
 
+TEST_F(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {
+  Session session = CreateLive();                                            // Organization-wide.
+  Watcher outsider(server_.NewChannel(), org_["other"], session.name(), 0);  // Team west.
+  Watcher insider(server_.NewChannel(), org_["mate"], session.name(), 0);    // Team east.
+  ASSERT_TRUE(outsider.WaitForEvents(2));
+  retro::v1::UpdateSessionRequest update;
+  update.mutable_session()->set_name(session.name());
+  update.mutable_session()->set_visibility(retro::v1::TEAM);
+  update.mutable_session()->set_team_id("east");
+  update.mutable_update_mask()->add_paths("visibility");
+  update.mutable_update_mask()->add_paths("team_id");
+  Session updated;
+  ASSERT_TRUE(server_.sessions().UpdateSession(Ctx(org_["rep"]).get(), update, &updated).ok());
+  Add("rep", session, "for the east team only");
+  ASSERT_TRUE(outsider.WaitForEnd());
+  EXPECT_EQ(outsider.status().error_code(), grpc::StatusCode::NOT_FOUND);
+  for (const auto& event : outsider.events()) {
+    EXPECT_NE(event.annotation().text(), "for the east team only");
+  }
+  ASSERT_TRUE(insider.WaitForEvents(4));
+  EXPECT_FALSE(insider.ended());
+}
+
 TEST_F(WatchTest, ShutdownEndsWatchersWithUnavailable) {
   Session session = CreateLive();
   Watcher watcher(server_.NewChannel(), org_["mate"], session.name(), 0);
