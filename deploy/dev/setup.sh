@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libssl-dev
-  libicu-dev libstemmer-dev python3-grpcio python3-protobuf
+  libicu-dev libstemmer-dev python3-grpcio python3-protobuf openssl
 )
 
 missing=()

@@ -22,6 +22,7 @@
 #include "services/common/secrets.h"
 #include "services/core/admin_controller.h"
 #include "services/core/session_controller.h"
+#include "services/server/access_log.h"
 #include "storage/database.h"
 #include "storage/directory_store.h"
 #include "storage/kv_event_log.h"
@@ -58,6 +59,14 @@ absl::StatusOr<std::string> LoadOrCreateRootToken(const std::string& path, bool*
     return absl::FailedPreconditionError(absl::StrCat("root token file ", path, " is too short"));
   }
   return token;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
 }
 
 absl::Status RebuildLibrary(const std::string& data_dir,
@@ -149,8 +158,27 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    ASSIGN_OR_RETURN(std::string cert, ReadFile(options.tls_cert_file, "--tls_cert"));
+    ASSIGN_OR_RETURN(std::string key, ReadFile(options.tls_key_file, "--tls_key"));
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({key, cert});
+    if (!options.tls_client_ca_file.empty()) {
+      ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_client_ca_file, "--tls_client_ca"));
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  } else if (!options.tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &parts->port);
+  builder.AddListeningPort(options.listen, credentials, &parts->port);
+  if (options.access_log) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> logs;
+    logs.push_back(std::make_unique<AccessLogFactory>(options.access_log));
+    builder.experimental().SetInterceptorCreators(std::move(logs));
+  }
   builder.RegisterService(parts->admin_service.get());
   builder.RegisterService(parts->session_service.get());
   builder.RegisterService(parts->annotation_service.get());

@@ -41,6 +41,13 @@ struct ServerOptions {
   // keepalive_time + keepalive_timeout.
   absl::Duration keepalive_time = absl::Seconds(20);
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  // TLS: a PEM certificate chain and key turn it on; a client CA also
+  // requires and verifies client certificates (mutual TLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Receives one JSON line per RPC (see access_log.h); none when empty.
+  std::function<void(const std::string&)> access_log;
   // Borrowed; nullptr means the real clock, random ids, default Env.
   Clock* clock = nullptr;
   IdGenerator* ids = nullptr;

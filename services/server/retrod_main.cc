@@ -20,6 +20,11 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on; port 0
 ABSL_FLAG(std::string, data_dir, "./var/data", "RocksDB data directory");
 ABSL_FLAG(std::string, root_token_file, "./var/root_token",
           "file holding the root token; created (mode 0600) when missing");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key, serve TLS only");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert (keep it 0600)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle; clients must present a certificate it signed (mutual TLS)");
+ABSL_FLAG(bool, access_log, true, "log one JSON line per RPC to stderr");
 ABSL_FLAG(bool, reindex, false,
           "rebuild the lesson library's index from the stored lessons, then exit");
 ABSL_FLAG(int64_t, shutdown_grace_seconds, 10, "how long in-flight calls may run on shutdown");
@@ -69,6 +74,14 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.root_token_file = absl::GetFlag(FLAGS_root_token_file);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  if (absl::GetFlag(FLAGS_access_log)) {
+    options.access_log = [](const std::string& line) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    };
+  }
   bool existed = access(options.root_token_file.c_str(), F_OK) == 0;
   auto server = retro::server::RetroServer::Start(options);
   if (!server.ok()) {
@@ -77,7 +90,8 @@ int main(int argc, char** argv) {
   }
   Log((existed ? "root token in " : "created root token in ") + options.root_token_file);
   Log("data in " + options.data_dir);
-  Log("listening on " + (*server)->address());
+  Log(std::string("listening on ") + (*server)->address() +
+      (options.tls_cert_file.empty() ? "" : " (TLS)"));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -43,7 +43,7 @@ bool RetrodProcess::Start(std::string* error) {
     std::string log = content.str();
     size_t at = log.find(marker);
     if (at != std::string::npos) {
-      size_t end = log.find('\n', at);
+      size_t end = log.find_first_of(" \n", at + marker.size());
       if (end != std::string::npos) {
         address_ = log.substr(at + marker.size(), end - at - marker.size());
         return true;
