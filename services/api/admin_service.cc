@@ -46,4 +46,11 @@ grpc::Status AdminServiceImpl::WhoAmI(grpc::ServerContext* context,
                 [&](const core::Caller& caller) { return admin_.WhoAmI(caller); });
 }
 
+grpc::Status AdminServiceImpl::CreateBackup(grpc::ServerContext* context,
+                                            const retro::v1::CreateBackupRequest* request,
+                                            retro::v1::CreateBackupResponse* response) {
+  return Handle(admin_, context, response,
+                [&](const core::Caller& caller) { return admin_.CreateBackup(caller, *request); });
+}
+
 }  // namespace retro::api

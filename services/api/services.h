@@ -34,6 +34,9 @@ class AdminServiceImpl final : public retro::v1::AdminService::Service {
                            retro::v1::Token* response) override;
   grpc::Status WhoAmI(grpc::ServerContext* context, const retro::v1::WhoAmIRequest* request,
                       retro::v1::WhoAmIResponse* response) override;
+  grpc::Status CreateBackup(grpc::ServerContext* context,
+                            const retro::v1::CreateBackupRequest* request,
+                            retro::v1::CreateBackupResponse* response) override;
 
  private:
   core::AdminController& admin_;

@@ -1,5 +1,6 @@
 #include "services/core/admin_controller.h"
 
+#include <filesystem>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -251,6 +252,24 @@ absl::StatusOr<retro::v1::WhoAmIResponse> AdminController::WhoAmI(const Caller& 
   if (organization) *response.mutable_organization() = *organization;
   ASSIGN_OR_RETURN(auto user, directory_.GetUser(caller.org_id, caller.user_id));
   if (user) *response.mutable_user() = *user;
+  return response;
+}
+
+absl::StatusOr<retro::v1::CreateBackupResponse> AdminController::CreateBackup(
+    const Caller& caller, const retro::v1::CreateBackupRequest& request) {
+  if (!caller.root) return absl::PermissionDeniedError("backups need the root token");
+  const std::string& dir = request.directory();
+  RETURN_IF_ERROR(CheckText("directory", dir, 4096, false, true));
+  if (dir.front() != '/') return InvalidField("directory", "must be an absolute path");
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    return absl::AlreadyExistsError(absl::StrCat("directory: ", dir, " already exists"));
+  }
+  ASSIGN_OR_RETURN(uint64_t bytes, backup_(dir));
+  retro::v1::CreateBackupResponse response;
+  response.set_directory(dir);
+  response.set_size_bytes(bytes);
+  SetTimestamp(clock_.Now(), response.mutable_create_time());
   return response;
 }
 

@@ -6,6 +6,7 @@
 // its hash. Thread-safe; references are borrowed and must outlive it.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,8 +19,13 @@ namespace retro::core {
 
 class AdminController {
  public:
-  AdminController(storage::DirectoryStore& directory, Clock& clock, std::string root_token_sha256)
-      : directory_(directory), clock_(clock), root_token_sha256_(std::move(root_token_sha256)) {}
+  // backup writes a copy of the data to a directory (Database::Checkpoint).
+  AdminController(storage::DirectoryStore& directory, Clock& clock, std::string root_token_sha256,
+                  std::function<absl::StatusOr<uint64_t>(const std::string&)> backup)
+      : directory_(directory),
+        clock_(clock),
+        root_token_sha256_(std::move(root_token_sha256)),
+        backup_(std::move(backup)) {}
 
   // The caller a bearer token (without "Bearer ") stands for;
   // UNAUTHENTICATED when it is unknown, malformed or revoked.
@@ -36,6 +42,8 @@ class AdminController {
   absl::StatusOr<retro::v1::Token> RevokeToken(const Caller& caller,
                                                const retro::v1::RevokeTokenRequest& request);
   absl::StatusOr<retro::v1::WhoAmIResponse> WhoAmI(const Caller& caller);
+  absl::StatusOr<retro::v1::CreateBackupResponse> CreateBackup(
+      const Caller& caller, const retro::v1::CreateBackupRequest& request);
 
  private:
   // A new token for a user: the record to store and the secret to show.
@@ -50,6 +58,7 @@ class AdminController {
   storage::DirectoryStore& directory_;
   Clock& clock_;
   const std::string root_token_sha256_;
+  const std::function<absl::StatusOr<uint64_t>(const std::string&)> backup_;
 };
 
 }  // namespace retro::core

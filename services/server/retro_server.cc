@@ -136,8 +136,11 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
       std::make_unique<live::SessionHub>(options.recent_events_kept, options.watcher_limits);
   parts->fanout = std::make_unique<api::EventFanout>(*parts->hub, clock);
   parts->log->SetFollower(parts->fanout.get());
-  parts->admin =
-      std::make_unique<core::AdminController>(*parts->directory, clock, Sha256(root_token));
+  parts->admin = std::make_unique<core::AdminController>(
+      *parts->directory, clock, Sha256(root_token),
+      [database = parts->database.get()](const std::string& dir) {
+        return database->Checkpoint(dir);
+      });
   parts->sessions = std::make_unique<core::SessionController>(*parts->log, *parts->session_store,
                                                               *parts->directory, clock, *ids);
   parts->query_log = std::make_unique<storage::QueryLog>(*parts->database);
