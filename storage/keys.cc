@@ -47,11 +47,6 @@ std::string Request(absl::string_view org, absl::string_view user, absl::string_
   return absl::StrCat(org, kSepView, user, kSepView, method, kSepView, request_id);
 }
 
-absl::string_view LastPart(absl::string_view key) {
-  size_t pos = key.rfind(kSep);
-  return pos == absl::string_view::npos ? key : key.substr(pos + 1);
-}
-
 uint64_t EventSequence(absl::string_view event_key) {
   if (event_key.size() < 8) return 0;
   uint64_t sequence = 0;

@@ -36,8 +36,6 @@ std::string Event(absl::string_view org, absl::string_view session, uint64_t seq
 std::string Request(absl::string_view org, absl::string_view user, absl::string_view method,
                     absl::string_view request_id);
 
-// The last part of a key (after the final separator).
-absl::string_view LastPart(absl::string_view key);
 uint64_t EventSequence(absl::string_view event_key);
 // The smallest key greater than every key starting with prefix.
 std::string PrefixEnd(absl::string_view prefix);

@@ -28,7 +28,5 @@ TEST(KeysTest, PrefixEnd) {
   EXPECT_EQ(PrefixEnd(std::string("\xff", 1)), "");
 }
 
-TEST(KeysTest, LastPart) { EXPECT_EQ(LastPart(Child("acme", "s1", "ann-1")), "ann-1"); }
-
 }  // namespace
 }  // namespace retro::storage::keys

@@ -23,11 +23,6 @@ bool Subscription::closed() const {
   return closed_;
 }
 
-uint64_t Subscription::last_sequence() const {
-  absl::MutexLock lock(&mu_);
-  return last_sequence_;
-}
-
 bool Subscription::TakeRecheck() {
   absl::MutexLock lock(&mu_);
   bool recheck = recheck_;
@@ -40,7 +35,6 @@ bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> by
   if (overflowed_) return false;
   if (sequence != 0 && sequence <= floor_) return false;  // Already replayed.
   recheck_ = recheck_ || recheck;
-  if (sequence != 0) last_sequence_ = sequence;
   if (queue_.size() + 1 > limits_.max_events || queued_bytes_ + bytes->size() > limits_.max_bytes) {
     overflowed_ = true;
     queue_.clear();  // The stream ends; free the memory now.

@@ -64,8 +64,6 @@ class Subscription {
   // change): the stream should check the viewer's access again.
   bool TakeRecheck();
   const std::string& viewer_id() const { return viewer_id_; }
-  // Highest sequence queued so far.
-  uint64_t last_sequence() const;
 
  private:
   friend class SessionHub;
@@ -84,7 +82,6 @@ class Subscription {
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool recheck_ ABSL_GUARDED_BY(mu_) = false;
-  uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class SessionHub {

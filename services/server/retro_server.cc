@@ -12,7 +12,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -101,7 +100,6 @@ struct RetroServer::Parts {
 
   absl::Mutex shutdown_mu;
   bool shut_down ABSL_GUARDED_BY(shutdown_mu) = false;
-  absl::Notification done;
 };
 
 RetroServer::RetroServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -224,9 +222,6 @@ void RetroServer::Shutdown(absl::Duration grace) {
   parts_->log.reset();
   parts_->lesson_index.reset();
   parts_->database.reset();  // Closes RocksDB cleanly.
-  parts_->done.Notify();
 }
-
-void RetroServer::Wait() { parts_->done.WaitForNotification(); }
 
 }  // namespace retro::server

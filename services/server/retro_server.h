@@ -68,8 +68,6 @@ class RetroServer {
   // Ends every watch with UNAVAILABLE, lets in-flight calls finish until
   // the grace runs out, then closes the database cleanly.
   void Shutdown(absl::Duration grace);
-  // Blocks until Shutdown has completed.
-  void Wait();
 
  private:
   struct Parts;

@@ -607,6 +607,8 @@ std::vector<double> LessonIndex::Evaluation::Scores(const Columns& columns) cons
   return scores;
 }
 
+namespace {
+
 absl::StatusOr<std::vector<retro::v1::Lesson>> ReadLessons(Database& database,
                                                            const std::string& org_id,
                                                            const std::vector<uint32_t>& docs) {
@@ -621,6 +623,8 @@ absl::StatusOr<std::vector<retro::v1::Lesson>> ReadLessons(Database& database,
   }
   return lessons;
 }
+
+}  // namespace
 
 absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, const Viewer& viewer,
                                                   const SearchOptions& options) {
