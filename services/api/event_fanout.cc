@@ -33,6 +33,32 @@ void EventFanout::OnAppended(const storage::SessionRef& session,
   hub_.Publish(HubKey(session), live_events);
 }
 
+EventFanout::EventFanout(live::SessionHub& hub, Clock& clock) : hub_(hub), clock_(clock) {
+  flusher_ = std::thread([this] {
+    while (true) {
+      absl::flat_hash_set<std::string> keys;
+      {
+        absl::MutexLock lock(&presence_mu_);
+        // Real time, not clock_: the flush must happen even under a test's
+        // frozen clock.
+        presence_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1));
+        if (stopping_) return;
+        keys.swap(trailing_);
+        for (const std::string& key : keys) last_presence_[key] = clock_.Now();
+      }
+      for (const std::string& key : keys) PublishPresence(key);
+    }
+  });
+}
+
+EventFanout::~EventFanout() {
+  {
+    absl::MutexLock lock(&presence_mu_);
+    stopping_ = true;
+  }
+  flusher_.join();
+}
+
 std::shared_ptr<const std::string> EventFanout::PresenceBytes(int watchers, absl::Time now) {
   retro::v1::SessionEvent event;
   event.set_sequence(0);
@@ -46,12 +72,19 @@ void EventFanout::MaybePublishPresence(const std::string& hub_key) {
   {
     absl::MutexLock lock(&presence_mu_);
     absl::Time& last = last_presence_[hub_key];
-    if (now - last < absl::Seconds(1)) return;
+    if (now - last < absl::Seconds(1)) {
+      trailing_.insert(hub_key);
+      return;
+    }
     last = now;
   }
+  PublishPresence(hub_key);
+}
+
+void EventFanout::PublishPresence(const std::string& hub_key) {
   live::LiveEvent presence;
   presence.sequence = 0;
-  presence.public_bytes = PresenceBytes(hub_.WatcherCount(hub_key), now);
+  presence.public_bytes = PresenceBytes(hub_.WatcherCount(hub_key), clock_.Now());
   hub_.Publish(hub_key, {presence});
 }
 
