@@ -24,3 +24,19 @@ echo "systemd unit: ok"
 yamllint -d '{extends: relaxed, rules: {line-length: {max: 140}}}' \
   "$here/kubernetes/retrod.yaml" "$here/envoy/envoy.yaml"
 echo "kubernetes and envoy yaml: ok"
+
+# Configuration from the environment (RETROD_<FLAG>), with the command line
+# winning: what the systemd unit and the container rely on.
+RETROD_LISTEN=127.0.0.1:0 RETROD_DATA_DIR="$work/env-data" RETROD_ROOT_TOKEN_FILE="$work/env-token" \
+  "$retrod" --data_dir="$work/flag-data" >"$work/env.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+  grep -q "listening on" "$work/env.log" && break
+  sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid" || true
+grep -q "data in $work/flag-data" "$work/env.log" || { echo "command line did not win: $(cat "$work/env.log")" >&2; exit 1; }
+[ -f "$work/env-token" ] || { echo "RETROD_ROOT_TOKEN_FILE was ignored" >&2; exit 1; }
+grep -q "listening on 127.0.0.1:" "$work/env.log" || { echo "RETROD_LISTEN was ignored" >&2; exit 1; }
+echo "environment configuration: ok"

@@ -3,14 +3,22 @@
 //   retrod --listen=127.0.0.1:0 --data_dir=./var/data --root_token_file=./var/root_token
 //
 // Logs the address it bound ("retrod listening on HOST:PORT"), so tests can
-// use port 0. SIGTERM or SIGINT shut it down gracefully.
+// use port 0. SIGTERM or SIGINT shut it down gracefully. Every flag may also
+// be set in the environment as RETROD_<FLAG> (RETROD_DATA_DIR=...); the
+// command line wins, and --flagfile=FILE reads flags from a file.
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/flags/usage.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -37,11 +45,32 @@ void Log(const std::string& message) {
   std::fflush(stderr);
 }
 
+// "--name=value" for each of retrod's flags set as RETROD_<NAME> in the
+// environment, to go before the command line's own (later ones win).
+std::vector<std::string> FlagsFromEnvironment() {
+  std::vector<std::string> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!absl::StrContains(flag->Filename(), "retrod_main")) continue;
+    const std::string variable = "RETROD_" + absl::AsciiStrToUpper(name);
+    if (const char* value = std::getenv(variable.c_str())) {
+      flags.push_back("--" + std::string(name) + "=" + value);
+    }
+  }
+  return flags;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("retrod: live deal retrospectives over gRPC, stored in RocksDB");
-  absl::ParseCommandLine(argc, argv);
+  absl::SetProgramUsageMessage(
+      "retrod: live deal retrospectives over gRPC, stored in RocksDB.\n"
+      "Every flag may also be set as RETROD_<FLAG> in the environment "
+      "(RETROD_DATA_DIR=/var/lib/retro); the command line wins.");
+  std::vector<std::string> environment = FlagsFromEnvironment();
+  std::vector<char*> arguments(argv, argv + 1);
+  for (std::string& flag : environment) arguments.push_back(flag.data());
+  arguments.insert(arguments.end(), argv + 1, argv + argc);
+  absl::ParseCommandLine(static_cast<int>(arguments.size()), arguments.data());
 
   if (absl::GetFlag(FLAGS_reindex)) {
     absl::Time start = absl::Now();
