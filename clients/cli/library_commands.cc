@@ -39,7 +39,7 @@ size_t TextColumn(int taken) {
 std::vector<FlagSpec> FilterFlags() {
   return {
       {"outcome", "OUTCOME", "won, lost or no-decision", true},
-      {"reason", "TEXT", "a win or loss reason", true},
+      {"reason", "CODE", std::string("a win or loss reason: ") + kReasonCodes, true},
       {"competitor", "TEXT", "a competitor", true},
       {"industry", "TEXT", "an industry", true},
       {"segment", "TEXT", "a market segment", true},
@@ -71,7 +71,7 @@ absl::StatusOr<retro::v1::LessonFilter> ParseFilter(const Args& args) {
     if (!value.ok()) return value.status();
     filter.add_kinds(static_cast<Annotation::Kind>(*value));
   }
-  for (const std::string& v : args.GetAll("reason")) filter.add_reasons(v);
+  for (const std::string& v : args.GetAll("reason")) filter.add_reasons(ReasonCode(v));
   for (const std::string& v : args.GetAll("competitor")) filter.add_competitors(v);
   for (const std::string& v : args.GetAll("industry")) filter.add_industries(v);
   for (const std::string& v : args.GetAll("segment")) filter.add_segments(v);
@@ -531,7 +531,8 @@ void AddLibraryCommands(std::vector<Command>* commands) {
         trend_flags, 0, -1},
        Trends});
   std::vector<FlagSpec> recurring_flags = FilterFlags();
-  recurring_flags.push_back({"min-deals", "N", "lessons seen in at least N deals"});
+  recurring_flags.push_back(
+      {"min-deals", "N", "lessons seen in at least N deals (3 or more; default 3)"});
   recurring_flags.push_back({"limit", "N", "at most N (default 20)"});
   commands->push_back(
       {{"recurring", "", "lessons that keep coming back across deals", "", recurring_flags, 0, 0},

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace retro::cli {
 namespace {
@@ -159,6 +160,18 @@ std::string MoneyText(const retro::v1::Money& money) {
     grouped += digits[i];
   }
   return absl::StrCat(money.currency_code(), " ", grouped);
+}
+
+const char kReasonCodes[] =
+    "price, product_fit, timing, no_budget, no_executive_sponsor, competitor_strength, "
+    "relationship, process_misalignment, implementation_risk";
+
+std::string ReasonCode(absl::string_view text) {
+  std::string code = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  for (char& c : code) {
+    if (c == '-' || c == ' ') c = '_';
+  }
+  return code;
 }
 
 std::string FullName(absl::string_view collection, absl::string_view id_or_name) {

@@ -59,6 +59,10 @@ std::string DateText(const retro::v1::Date& date);
 std::string TimeText(const google::protobuf::Timestamp& time);
 std::string MoneyText(const retro::v1::Money& money);
 
+// The API's reason codes as people type them: "Product fit" -> "product_fit".
+std::string ReasonCode(absl::string_view text);
+extern const char kReasonCodes[];
+
 // Accepts an id or a full name: ("sessions", "q3") -> "sessions/q3",
 // "sessions/q3" stays. For child resources pass the full name.
 std::string FullName(absl::string_view collection, absl::string_view id_or_name);

@@ -150,8 +150,9 @@ absl::Status CreateSession(Context& context) {
     if (!date.ok()) return date.status();
     *deal->mutable_close_date() = *date;
   }
-  deal->set_primary_reason(args.Get("reason"));
-  for (const std::string& reason : args.GetAll("also-reason")) deal->add_reasons(reason);
+  deal->set_primary_reason(ReasonCode(args.Get("reason")));
+  for (const std::string& reason : args.GetAll("also-reason"))
+    deal->add_reasons(ReasonCode(reason));
   absl::StatusOr<int64_t> cycle = args.GetInt("cycle-days", 0, 0, 3650);
   if (!cycle.ok()) return cycle.status();
   deal->set_cycle_days(static_cast<int32_t>(*cycle));
@@ -601,8 +602,8 @@ void AddSessionCommands(std::vector<Command>* commands) {
          {"amount", "UNITS", "deal size in whole currency units"},
          {"currency", "CODE", "ISO 4217 code of --amount (default USD)"},
          {"competitor", "TEXT", "who won, or who we beat"},
-         {"reason", "TEXT", "the primary win or loss reason"},
-         {"also-reason", "TEXT", "another reason", true},
+         {"reason", "CODE", std::string("the primary win or loss reason: ") + kReasonCodes},
+         {"also-reason", "CODE", "another reason, from the same codes", true},
          {"stage-reached", "STAGE",
           "discovery, qualification, demo, proposal, negotiation, closing"},
          {"industry", "TEXT", "the account's industry"},
