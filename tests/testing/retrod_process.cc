@@ -28,10 +28,13 @@ bool RetrodProcess::Start(std::string* error) {
     int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
-    std::string data = "--data_dir=" + data_dir_;
-    std::string token = "--root_token_file=" + root_token_file_;
-    execl(binary_.c_str(), binary_.c_str(), "--listen=127.0.0.1:0", data.c_str(), token.c_str(),
-          static_cast<char*>(nullptr));
+    std::vector<std::string> args = {binary_, "--listen=127.0.0.1:0", "--data_dir=" + data_dir_,
+                                     "--root_token_file=" + root_token_file_};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv(binary_.c_str(), argv.data());
     _exit(127);
   }
   const std::string marker = "listening on ";

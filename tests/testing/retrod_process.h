@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace retro::testing {
 
@@ -14,6 +15,9 @@ class RetrodProcess {
   RetrodProcess(std::string binary, std::string data_dir, std::string root_token_file,
                 std::string log_file);
   ~RetrodProcess();  // SIGKILLs a child still running.
+
+  // More flags for the next Start(), e.g. TLS ones.
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
 
   // Starts retrod with --listen=127.0.0.1:0 and waits until it logs the
   // address it bound. Returns false (with the log in *error) on failure.
@@ -28,6 +32,7 @@ class RetrodProcess {
 
  private:
   std::string binary_, data_dir_, root_token_file_, log_file_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::string address_;
 };
