@@ -26,7 +26,7 @@ yamllint -d '{extends: relaxed, rules: {line-length: {max: 140}}}' \
 echo "kubernetes and envoy yaml: ok"
 
 # Configuration from the environment (RETROD_<FLAG>), with the command line
-# winning: what the systemd unit and the container rely on.
+# winning: how operators set the flags deploy/'s files leave unset.
 RETROD_LISTEN=127.0.0.1:0 RETROD_DATA_DIR="$work/env-data" RETROD_ROOT_TOKEN_FILE="$work/env-token" \
   "$retrod" --data_dir="$work/flag-data" >"$work/env.log" 2>&1 &
 pid=$!
