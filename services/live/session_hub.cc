@@ -108,6 +108,11 @@ SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_
       std::shared_ptr<const std::string> bytes = BytesFor(event, viewer_id);
       if (bytes != nullptr) wake_now |= subscription->Push(event.sequence, std::move(bytes));
     }
+    if (closed_) {
+      absl::MutexLock subscription_lock(&subscription->mu_);
+      subscription->closed_ = true;
+      wake_now = true;
+    }
     channel.subscriptions.push_back(subscription);
     joined.subscription = std::move(subscription);
     joined.watchers = static_cast<int>(channel.subscriptions.size());
@@ -140,6 +145,7 @@ void SessionHub::CloseAll() {
   std::vector<std::shared_ptr<Subscription>> all;
   {
     absl::MutexLock lock(&mu_);
+    closed_ = true;
     for (auto& [key, channel] : channels_) {
       for (auto& subscription : channel.subscriptions) all.push_back(subscription);
     }

@@ -113,10 +113,14 @@ class SessionHub {
 
   int WatcherCount(const std::string& session_key) const;
 
-  // Closes every subscription and wakes its stream (server shutdown).
+  // Closes every subscription and wakes its stream (server shutdown). A
+  // watcher that subscribes afterwards (it was still replaying the log) gets
+  // a subscription that is already closed, so shutdown never waits on it.
   void CloseAll();
 
  private:
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+
   struct Channel {
     uint64_t last_sequence = 0;
     std::deque<LiveEvent> recent;

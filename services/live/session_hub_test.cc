@@ -93,5 +93,18 @@ TEST(SessionHubTest, AWatcherThatReadTheLogAheadOfTheHubCostsOthersNothing) {
   EXPECT_EQ(Drain(*ahead.subscription), (std::vector<std::string>{"three"}));
 }
 
+TEST(SessionHubTest, CloseAllEndsWatchersAndThoseWhoJoinAfterIt) {
+  SessionHub hub;
+  std::atomic<int> wakes{0};
+  auto before = hub.Subscribe("s", 0, "ann", [&] { ++wakes; });
+  hub.CloseAll();
+  EXPECT_TRUE(before.subscription->closed());
+  // A watcher that was still replaying the log when shutdown began.
+  auto after = hub.Subscribe("t", 0, "bob", [&] { ++wakes; });
+  ASSERT_TRUE(after.subscription);
+  EXPECT_TRUE(after.subscription->closed());
+  EXPECT_GE(wakes.load(), 2);
+}
+
 }  // namespace
 }  // namespace retro::live
