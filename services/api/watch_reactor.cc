@@ -1,5 +1,6 @@
 #include "services/api/watch_reactor.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "services/api/grpc_status.h"
 
@@ -88,12 +89,44 @@ bool WatchReactor::ReadReplayPage(grpc::Status* error) {
     *error = ToGrpcStatus(events.status());
     return false;
   }
+  // A session change in this page may shut the viewer out, as it would a
+  // live watcher: ask before sending any of it.
+  bool session_changed = false;
+  absl::flat_hash_map<std::string, bool> deleted_now;  // annotation name -> deleted
+  for (const retro::v1::SessionEvent& event : *events) {
+    session_changed |= event.has_session();
+    if (event.has_annotation() && !event.annotation().deleted()) {
+      deleted_now.emplace(event.annotation().name(), false);
+    }
+  }
+  if (session_changed) {
+    if (absl::Status access = deps_->check_access(caller_, ref_.session_id); !access.ok()) {
+      *error = ToGrpcStatus(access);
+      return false;
+    }
+  }
+  for (auto& [name, deleted] : deleted_now) {
+    absl::StatusOr<bool> now = deps_->annotation_deleted(ref_, name.substr(name.rfind('/') + 1));
+    if (!now.ok()) {
+      *error = ToGrpcStatus(now.status());
+      return false;
+    }
+    deleted = *now;
+  }
   for (const retro::v1::SessionEvent& event : *events) {
     replayed_to_ = event.sequence();
     retro::v1::SessionEvent view;
-    if (core::ViewEvent(event, caller_.user_id, &view)) {
-      replay_queue_.push_back(std::make_shared<const std::string>(view.SerializeAsString()));
+    if (!core::ViewEvent(event, caller_.user_id, &view)) continue;
+    if (view.has_annotation() && !view.annotation().deleted()) {
+      auto it = deleted_now.find(view.annotation().name());
+      if (it != deleted_now.end() && it->second) {
+        retro::v1::Annotation* annotation = view.mutable_annotation();
+        annotation->clear_text();
+        annotation->clear_tags();
+        annotation->set_deleted(true);
+      }
     }
+    replay_queue_.push_back(std::make_shared<const std::string>(view.SerializeAsString()));
   }
   return !events->empty();
 }

@@ -36,6 +36,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     // OK while the caller may still watch the session (asked again after
     // every session change); the status otherwise ends the stream.
     std::function<absl::Status(const core::Caller&, const std::string& session_id)> check_access;
+    // Whether the annotation is deleted now. Replay shows a deleted note's
+    // earlier events without its text: moderation removes content from
+    // history, not only from the latest state.
+    std::function<absl::StatusOr<bool>(const storage::SessionRef&,
+                                       const std::string& annotation_id)>
+        annotation_deleted;
   };
 
   // Starts a stream that ends at once with `status`.

@@ -106,7 +106,11 @@ SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_
     for (const LiveEvent& event : channel.recent) {
       if (event.sequence <= after_sequence) continue;
       std::shared_ptr<const std::string> bytes = BytesFor(event, viewer_id);
-      if (bytes != nullptr) wake_now |= subscription->Push(event.sequence, std::move(bytes));
+      // A session change among them may shut this viewer out: ask again
+      // before the first of them goes out.
+      if (bytes != nullptr) {
+        wake_now |= subscription->Push(event.sequence, std::move(bytes), event.recheck_access);
+      }
     }
     if (closed_) {
       absl::MutexLock subscription_lock(&subscription->mu_);

@@ -153,6 +153,12 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
           *parts->log, *parts->hub, *parts->fanout, clock,
           [sessions = parts->sessions.get()](const core::Caller& caller, const std::string& id) {
             return sessions->SessionForWatch(caller, id).status();
+          },
+          [store = parts->session_store.get()](const storage::SessionRef& ref,
+                                               const std::string& id) -> absl::StatusOr<bool> {
+            ASSIGN_OR_RETURN(std::optional<retro::v1::Annotation> annotation,
+                             store->GetAnnotation(ref, id));
+            return !annotation.has_value() || annotation->deleted();
           }});
   parts->annotation_service =
       std::make_unique<api::AnnotationServiceImpl>(*parts->admin, *parts->sessions);

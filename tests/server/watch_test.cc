@@ -169,6 +169,33 @@ TEST_F(WatchTest, HiddenAnnotationsReachOnlyTheirAuthorUntilRevealAndAnonymityHo
   }
 }
 
+TEST_F(WatchTest, ADeletedNoteLeavesNoTextInTheHistoryALateJoinerReplays) {
+  Session session = CreateLive();
+  Annotation rude = Add("mate", session, "Their buyer is an idiot", false);
+  Add("mate", session, "Confirm the budget holder in discovery");
+  retro::v1::DeleteAnnotationRequest remove;
+  remove.set_name(rude.name());
+  Annotation removed;
+  ASSERT_TRUE(
+      server_.annotations().DeleteAnnotation(Ctx(org_["rep"]).get(), remove, &removed).ok());
+
+  Watcher late(server_.NewChannel(), org_["enable"], session.name(), 0);
+  ASSERT_TRUE(late.WaitForEvents(5));  // created, started, two notes, the deletion
+  int deleted_events = 0;
+  for (const auto& event : late.events()) {
+    if (!event.has_annotation()) continue;
+    EXPECT_EQ(event.annotation().text().find("idiot"), std::string::npos)
+        << "moderated text replayed at sequence " << event.sequence();
+    if (event.annotation().name() == rude.name()) {
+      EXPECT_TRUE(event.annotation().deleted());
+      ++deleted_events;
+    }
+  }
+  EXPECT_EQ(deleted_events, 2);
+  // The other note replays as it was written.
+  EXPECT_EQ(late.events()[3].annotation().text(), "Confirm the budget holder in discovery");
+}
+
 class SlowWatcherTest : public WatchTest {
  protected:
   static server::ServerOptions SmallQueues() {

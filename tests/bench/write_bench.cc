@@ -1,0 +1,250 @@
+// Durable writes end to end: AddAnnotation on one live session from 1, 16
+// and 64 concurrent clients against the real retrod over loopback, next to
+// two ceilings measured in the same run: a no-op unary call on the same
+// server (grpc.health.v1.Health/Check: the transport's limit) and a raw
+// write+fdatasync loop in the data directory (the disk's limit).
+//
+// Closed loop: each client sends its next write when the last one is
+// acknowledged, so the figure is the throughput N people typing as fast as
+// the server answers would get. Prints medians over repetitions; asserts
+// nothing.
+//
+//   write_bench --clients=1,16,64 --seconds=5 --repetitions=3
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "retro/v1/admin_service.grpc.pb.h"
+#include "retro/v1/annotation_service.grpc.pb.h"
+#include "retro/v1/session_service.grpc.pb.h"
+#include "tests/testing/retrod_process.h"
+#include "tests/testing/temp_dir.h"
+
+ABSL_FLAG(std::string, retrod, RETROD_PATH, "the retrod binary");
+ABSL_FLAG(std::string, clients, "1,16,64", "concurrent clients, comma-separated");
+ABSL_FLAG(double, seconds, 5, "measured seconds per run");
+ABSL_FLAG(double, warmup_seconds, 1, "unmeasured seconds before each run");
+ABSL_FLAG(int, repetitions, 3, "runs per configuration; medians are reported");
+ABSL_FLAG(int, channels, 8, "HTTP/2 connections the clients share");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Run {
+  double per_second = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  int64_t errors = 0;
+};
+
+double Percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  size_t index = static_cast<size_t>(p * (values.size() - 1));
+  std::nth_element(values.begin(), values.begin() + index, values.end());
+  return values[index];
+}
+
+double Median(std::vector<double> values) { return Percentile(values, 0.5); }
+
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return context;
+}
+
+// Runs `call` from `clients` threads for warm-up plus measured time.
+Run Measure(int clients, const std::function<bool(int client)>& call) {
+  const auto warmup = std::chrono::duration<double>(absl::GetFlag(FLAGS_warmup_seconds));
+  const auto measured = std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
+  const auto start = Clock::now();
+  const auto count_from = start + std::chrono::duration_cast<Clock::duration>(warmup);
+  const auto stop = count_from + std::chrono::duration_cast<Clock::duration>(measured);
+  std::vector<std::vector<double>> latencies(clients);
+  std::atomic<int64_t> errors{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      while (true) {
+        auto sent = Clock::now();
+        if (sent >= stop) return;
+        bool ok = call(c);
+        auto done = Clock::now();
+        if (sent < count_from) continue;
+        if (!ok) {
+          ++errors;
+          continue;
+        }
+        latencies[c].push_back(std::chrono::duration<double, std::milli>(done - sent).count());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  Run run;
+  run.per_second = all.size() / measured.count();
+  run.errors = errors.load();
+  run.p50_ms = Percentile(all, 0.5);
+  run.p99_ms = Percentile(all, 0.99);
+  run.max_ms = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
+  return run;
+}
+
+// write(100 bytes) + fdatasync in a loop in `dir`, for one second.
+double FdatasyncPerSecond(const std::string& dir) {
+  const std::string path = dir + "/fdatasync-probe";
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return 0;
+  char record[100] = {};
+  int64_t count = 0;
+  auto stop = Clock::now() + std::chrono::seconds(1);
+  while (Clock::now() < stop) {
+    if (write(fd, record, sizeof record) != sizeof record || fdatasync(fd) != 0) break;
+    ++count;
+  }
+  close(fd);
+  unlink(path.c_str());
+  return count;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(buffer.str()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  std::vector<int> client_counts;
+  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_clients), ',')) {
+    int n = 0;
+    if (absl::SimpleAtoi(part, &n) && n > 0) client_counts.push_back(n);
+  }
+  retro::testing::TempDir dir;
+  retro::testing::RetrodProcess retrod(absl::GetFlag(FLAGS_retrod), dir.Join("data"),
+                                       dir.Join("root_token"), dir.Join("retrod.log"));
+  retrod.set_extra_args({"--access_log=false"});
+  std::string error;
+  if (!retrod.Start(&error)) {
+    std::fprintf(stderr, "retrod did not start: %s\n", error.c_str());
+    return 1;
+  }
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
+    grpc::ChannelArguments arguments;
+    arguments.SetInt("grpc.channel_id", i);  // distinct connections, not one shared subchannel
+    channels.push_back(
+        grpc::CreateCustomChannel(retrod.address(), grpc::InsecureChannelCredentials(), arguments));
+  }
+  auto admin = retro::v1::AdminService::NewStub(channels[0]);
+  auto sessions = retro::v1::SessionService::NewStub(channels[0]);
+  const std::string root = ReadFile(dir.Join("root_token"));
+
+  retro::v1::CreateOrganizationRequest org;
+  org.set_organization_id("bench");
+  org.set_admin_user_id("admin");
+  retro::v1::CreateOrganizationResponse made;
+  grpc::Status status = admin->CreateOrganization(Context(root).get(), org, &made);
+  if (!status.ok()) {
+    std::fprintf(stderr, "setup failed: %s\n", status.error_message().c_str());
+    return 1;
+  }
+  const std::string token = made.admin_token();
+  retro::v1::CreateSessionRequest create;
+  create.mutable_session()->set_title("Company-wide loss review");
+  create.mutable_session()->set_visibility(retro::v1::ORGANIZATION);
+  retro::v1::Session session;
+  status = sessions->CreateSession(Context(token).get(), create, &session);
+  retro::v1::StartSessionRequest start;
+  start.set_name(session.name());
+  if (status.ok()) status = sessions->StartSession(Context(token).get(), start, &session);
+  if (!status.ok()) {
+    std::fprintf(stderr, "setup failed: %s\n", status.error_message().c_str());
+    return 1;
+  }
+
+  std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>> annotation_stubs;
+  // Health/Check through the generic stub: an empty request is an empty
+  // HealthCheckRequest, and Debian ships no generated health stubs.
+  std::vector<std::unique_ptr<grpc::GenericStub>> health_stubs;
+  for (auto& channel : channels) {
+    annotation_stubs.push_back(retro::v1::AnnotationService::NewStub(channel));
+    health_stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
+  }
+  std::atomic<int64_t> sequence{0};
+  auto add = [&](int client) {
+    retro::v1::AddAnnotationRequest request;
+    request.set_parent(session.name());
+    request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
+    request.mutable_annotation()->set_text(
+        absl::StrCat("Confirm the economic buyer before the proposal, note ", ++sequence));
+    retro::v1::Annotation reply;
+    return annotation_stubs[client % annotation_stubs.size()]
+        ->AddAnnotation(Context(token).get(), request, &reply)
+        .ok();
+  };
+  auto noop = [&](int client) {
+    grpc::Slice empty(std::string{});
+    grpc::ByteBuffer request(&empty, 1), reply;
+    std::promise<bool> done;
+    auto context = Context("");
+    health_stubs[client % health_stubs.size()]->UnaryCall(
+        context.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &reply,
+        [&](grpc::Status status) { done.set_value(status.ok()); });
+    return done.get_future().get();
+  };
+
+  std::vector<double> disk;
+  for (int r = 0; r < absl::GetFlag(FLAGS_repetitions); ++r) {
+    disk.push_back(FdatasyncPerSecond(dir.Join("data")));
+  }
+  std::printf(
+      "write_bench: retrod over loopback, %d channels, %.1fs measured after %.1fs warm-up, "
+      "median of %d runs\n",
+      absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_seconds),
+      absl::GetFlag(FLAGS_warmup_seconds), absl::GetFlag(FLAGS_repetitions));
+  std::printf("disk ceiling: %.0f write+fdatasync a second (one thread)\n", Median(disk));
+  std::printf("%8s %14s %9s %9s %9s %14s %9s %8s\n", "clients", "acked writes/s", "p50 ms",
+              "p99 ms", "max ms", "no-op calls/s", "of no-op", "errors");
+  for (int clients : client_counts) {
+    std::vector<double> rate, p50, p99, max, noop_rate;
+    int64_t errors = 0;
+    for (int r = 0; r < absl::GetFlag(FLAGS_repetitions); ++r) {
+      Run writes = Measure(clients, add);
+      Run calls = Measure(clients, noop);
+      rate.push_back(writes.per_second);
+      p50.push_back(writes.p50_ms);
+      p99.push_back(writes.p99_ms);
+      max.push_back(writes.max_ms);
+      noop_rate.push_back(calls.per_second);
+      errors += writes.errors + calls.errors;
+    }
+    std::printf("%8d %14.0f %9.2f %9.2f %9.2f %14.0f %8.0f%% %8lld\n", clients, Median(rate),
+                Median(p50), Median(p99), Median(max), Median(noop_rate),
+                100 * Median(rate) / std::max(1.0, Median(noop_rate)),
+                static_cast<long long>(errors));
+  }
+  retrod.Terminate();
+  return 0;
+}
