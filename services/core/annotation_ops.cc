@@ -82,8 +82,8 @@ absl::StatusOr<Annotation> SessionController::AddAnnotation(
         const Session& session = change.session();
         RETURN_IF_ERROR(CheckOpen(session, "annotate"));
         if (!reply_to_id.empty()) {
-          ASSIGN_OR_RETURN(Annotation parent, LoadAnnotation(caller, change.ref(),
-                                                             "annotation.reply_to", reply_to_id));
+          ASSIGN_OR_RETURN(Annotation parent,
+                           LoadAnnotation(caller, change, "annotation.reply_to", reply_to_id));
           if (parent.deleted()) {
             return absl::FailedPreconditionError("annotation.reply_to: annotation was deleted");
           }
@@ -129,7 +129,7 @@ absl::StatusOr<Annotation> SessionController::EditAnnotation(
       caller, ids[0], "EditAnnotation", "", [&](Change& change, Annotation& reply) {
         RETURN_IF_ERROR(CheckOpen(change.session(), "edit annotations"));
         ASSIGN_OR_RETURN(Annotation annotation,
-                         LoadAnnotation(caller, change.ref(), "annotation.name", ids[1]));
+                         LoadAnnotation(caller, change, "annotation.name", ids[1]));
         if (annotation.author() != caller.user_id) {
           return absl::PermissionDeniedError("only the author edits an annotation");
         }
@@ -162,8 +162,7 @@ absl::StatusOr<Annotation> SessionController::DeleteAnnotation(
         const Session& session = change.session();
         RETURN_IF_ERROR(CheckOpen(session, "delete annotations"));
         bool driver = CanDrive(caller, session);
-        ASSIGN_OR_RETURN(std::optional<Annotation> found,
-                         sessions_.GetAnnotation(change.ref(), ids[1]));
+        ASSIGN_OR_RETURN(std::optional<Annotation> found, change.GetAnnotation(ids[1]));
         // Drivers may remove an unrevealed annotation (moderation) without
         // seeing whose it is; to anyone else it does not exist.
         if (!found || (!VisibleTo(*found, caller.user_id) && !driver)) {
@@ -208,8 +207,7 @@ absl::StatusOr<Annotation> SessionController::VoteAnnotation(
       [&](Change& change, Annotation& reply) {
         const Session& session = change.session();
         RETURN_IF_ERROR(CheckOpen(session, "vote"));
-        ASSIGN_OR_RETURN(Annotation annotation,
-                         LoadAnnotation(caller, change.ref(), "name", ids[1]));
+        ASSIGN_OR_RETURN(Annotation annotation, LoadAnnotation(caller, change, "name", ids[1]));
         if (annotation.deleted()) {
           return absl::FailedPreconditionError("the annotation was deleted");
         }
@@ -270,8 +268,7 @@ absl::StatusOr<retro::v1::GroupAnnotationsResponse> SessionController::GroupAnno
         RETURN_IF_ERROR(CheckDriver(caller, change.session()));
         RETURN_IF_ERROR(CheckOpen(change.session(), "group annotations"));
         if (!group_id.empty()) {
-          ASSIGN_OR_RETURN(Annotation group,
-                           LoadAnnotation(caller, change.ref(), "group", group_id));
+          ASSIGN_OR_RETURN(Annotation group, LoadAnnotation(caller, change, "group", group_id));
           if (group.kind() != Annotation::LESSON || group.deleted()) {
             return InvalidField("group", "must name a LESSON annotation that is not deleted");
           }
@@ -281,7 +278,7 @@ absl::StatusOr<retro::v1::GroupAnnotationsResponse> SessionController::GroupAnno
         }
         // One level of groups: a lesson that heads a group is not a member.
         std::set<std::string> heads;
-        RETURN_IF_ERROR(sessions_.ScanAnnotations(change.ref(), "", [&](Annotation&& a) {
+        RETURN_IF_ERROR(change.ScanAnnotations([&](Annotation&& a) {
           if (!a.group().empty() && !a.deleted()) heads.insert(a.group());
           return true;
         }));
@@ -290,8 +287,7 @@ absl::StatusOr<retro::v1::GroupAnnotationsResponse> SessionController::GroupAnno
           if (!request.ungroup() && heads.count(AnnotationName(session_id, member_ids[i]))) {
             return InvalidField(field, "heads a group of its own");
           }
-          ASSIGN_OR_RETURN(Annotation member,
-                           LoadAnnotation(caller, change.ref(), field, member_ids[i]));
+          ASSIGN_OR_RETURN(Annotation member, LoadAnnotation(caller, change, field, member_ids[i]));
           if (member.deleted()) {
             return absl::FailedPreconditionError(field + ": the annotation was deleted");
           }
@@ -367,8 +363,7 @@ absl::StatusOr<ActionItem> SessionController::AddActionItem(
         RETURN_IF_ERROR(CheckOpen(change.session(), "add action items"));
         if (!source_id.empty()) {
           RETURN_IF_ERROR(
-              LoadAnnotation(caller, change.ref(), "action_item.source_annotation", source_id)
-                  .status());
+              LoadAnnotation(caller, change, "action_item.source_annotation", source_id).status());
         }
         ActionItem item;
         item.set_name(ActionItemName(ids[0], ids_.NewId()));
@@ -409,8 +404,7 @@ absl::StatusOr<ActionItem> SessionController::UpdateActionItem(
   }
   return Mutate<ActionItem>(
       caller, ids[0], "UpdateActionItem", "", [&](Change& change, ActionItem& reply) {
-        ASSIGN_OR_RETURN(std::optional<ActionItem> found,
-                         sessions_.GetActionItem(change.ref(), ids[1]));
+        ASSIGN_OR_RETURN(std::optional<ActionItem> found, change.GetActionItem(ids[1]));
         if (!found) {
           return absl::NotFoundError(absl::StrCat("action item ", patch.name(), " not found"));
         }

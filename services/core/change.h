@@ -14,12 +14,23 @@ namespace retro::core {
 
 class SessionController::Change {
  public:
-  Change(storage::SessionRef ref, retro::v1::Session session, absl::Time now, Slot& slot)
+  // store is read through slot.pending, the batch's unwritten changes.
+  Change(storage::SessionRef ref, retro::v1::Session session, absl::Time now, Slot& slot,
+         storage::SessionStore& store)
       : ref_(std::move(ref)),
         session_(std::move(session)),
         last_sequence_(session_.last_sequence()),
         now_(now),
-        slot_(slot) {}
+        slot_(slot),
+        store_(store) {}
+
+  // Reads of the session's resources as they stand after the earlier
+  // requests of the batch. Call with slot().mu held.
+  absl::StatusOr<std::optional<retro::v1::Annotation>> GetAnnotation(const std::string& id);
+  absl::StatusOr<std::optional<retro::v1::ActionItem>> GetActionItem(const std::string& id);
+  // Stored annotations in id order, each replaced by its pending version,
+  // then those the batch added.
+  absl::Status ScanAnnotations(const std::function<bool(retro::v1::Annotation&&)>& visit);
 
   const storage::SessionRef& ref() const { return ref_; }
   // The session as changed so far; call EmitSession() to record a change.
@@ -45,6 +56,7 @@ class SessionController::Change {
   const uint64_t last_sequence_;  // Of the log before this change.
   const absl::Time now_;
   Slot& slot_;
+  storage::SessionStore& store_;
   std::vector<retro::v1::SessionEvent> events_;
   storage::SessionWrites writes_;
 };

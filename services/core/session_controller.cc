@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/errors.h"
@@ -51,6 +52,54 @@ void SessionController::Change::EmitActionItem(retro::v1::ActionItem& item) {
   writes_.action_items.push_back(item);
 }
 
+namespace {
+
+// The id at the end of a resource name.
+std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+std::string RequestKey(const std::string& user, const std::string& method,
+                       const std::string& request_id) {
+  return absl::StrCat(user, "\n", method, "\n", request_id);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<Annotation>> SessionController::Change::GetAnnotation(
+    const std::string& id) {
+  auto it = slot_.pending.annotations.find(id);
+  if (it != slot_.pending.annotations.end()) return it->second;
+  return store_.GetAnnotation(ref_, id);
+}
+
+absl::StatusOr<std::optional<retro::v1::ActionItem>> SessionController::Change::GetActionItem(
+    const std::string& id) {
+  auto it = slot_.pending.action_items.find(id);
+  if (it != slot_.pending.action_items.end()) return it->second;
+  return store_.GetActionItem(ref_, id);
+}
+
+absl::Status SessionController::Change::ScanAnnotations(
+    const std::function<bool(Annotation&&)>& visit) {
+  const auto& pending = slot_.pending.annotations;
+  absl::flat_hash_set<std::string> seen;
+  bool go_on = true;
+  RETURN_IF_ERROR(store_.ScanAnnotations(ref_, "", [&](Annotation&& stored) {
+    std::string id = IdOf(stored.name());
+    auto it = pending.find(id);
+    if (it == pending.end()) return go_on = visit(std::move(stored));
+    seen.insert(id);
+    Annotation newer = it->second;
+    return go_on = visit(std::move(newer));
+  }));
+  for (const auto& [id, annotation] : pending) {
+    if (!go_on) break;
+    if (seen.contains(id)) continue;
+    Annotation added = annotation;
+    go_on = visit(std::move(added));
+  }
+  return absl::OkStatus();
+}
+
 SessionController::Slot& SessionController::SlotFor(const std::string& org_id,
                                                     const std::string& session_id) {
   absl::MutexLock lock(&slots_mu_);
@@ -85,15 +134,14 @@ absl::StatusOr<Session> SessionController::LoadVisible(const Caller& caller,
   return *std::move(session);
 }
 
-absl::StatusOr<Annotation> SessionController::LoadAnnotation(const Caller& caller,
-                                                             const storage::SessionRef& ref,
+absl::StatusOr<Annotation> SessionController::LoadAnnotation(const Caller& caller, Change& change,
                                                              absl::string_view field,
                                                              const std::string& annotation_id) {
-  ASSIGN_OR_RETURN(std::optional<Annotation> annotation,
-                   sessions_.GetAnnotation(ref, annotation_id));
+  ASSIGN_OR_RETURN(std::optional<Annotation> annotation, change.GetAnnotation(annotation_id));
   if (!annotation || !VisibleTo(*annotation, caller.user_id)) {
-    return absl::NotFoundError(absl::StrCat(
-        field, ": annotation ", AnnotationName(ref.session_id, annotation_id), " not found"));
+    return absl::NotFoundError(absl::StrCat(field, ": annotation ",
+                                            AnnotationName(change.ref().session_id, annotation_id),
+                                            " not found"));
   }
   return *std::move(annotation);
 }
@@ -122,36 +170,172 @@ absl::StatusOr<Reply> SessionController::Mutate(
   // Only sessions the caller may see get a slot: made-up names cost nothing.
   RETURN_IF_ERROR(LoadVisible(caller, session_id).status());
   Slot& slot = SlotFor(caller.org_id, session_id);
-  absl::MutexLock lock(&slot.mu);
+  Reply reply;
+  Task task;
+  task.caller = &caller;
   // A request id answers for one session: the same id on another session
   // is another request.
-  std::string scoped_method = absl::StrCat(method, ":", session_id);
-  if (!request_id.empty()) {
-    ASSIGN_OR_RETURN(
-        std::optional<std::string> remembered,
-        directory_.GetRequest(caller.org_id, caller.user_id, scoped_method, request_id));
-    if (remembered) {
-      Reply reply;
-      if (!reply.ParseFromString(*remembered)) return absl::DataLossError("unreadable reply");
-      return reply;
-    }
-  }
-  ASSIGN_OR_RETURN(Session session, LoadVisible(caller, session_id));
-  Change change(storage::SessionRef{caller.org_id, session_id}, std::move(session), clock_.Now(),
-                slot);
-  Reply reply;
-  RETURN_IF_ERROR(build(change, reply));
-  RETURN_IF_ERROR(Commit(caller, change, scoped_method, request_id, reply.SerializeAsString()));
-  // The durable votes are now the cache's truth as well.
-  if (slot.votes_loaded) {
-    for (const auto& vote : change.writes().votes_added) {
-      if (slot.votes.insert(vote).second) ++slot.votes_by_user[vote.second];
-    }
-    for (const auto& vote : change.writes().votes_removed) {
-      if (slot.votes.erase(vote) > 0) --slot.votes_by_user[vote.second];
-    }
+  task.method = absl::StrCat(method, ":", session_id);
+  task.request_id = &request_id;
+  task.build = [&](Change& change, std::string* reply_bytes) {
+    RETURN_IF_ERROR(build(change, reply));
+    *reply_bytes = reply.SerializeAsString();
+    return absl::OkStatus();
+  };
+  RunTask(storage::SessionRef{caller.org_id, session_id}, slot, task);
+  RETURN_IF_ERROR(task.status);
+  if (task.remembered && !reply.ParseFromString(task.reply_bytes)) {
+    return absl::DataLossError("unreadable reply");
   }
   return reply;
+}
+
+void SessionController::RunTask(const storage::SessionRef& ref, Slot& slot, Task& task) {
+  std::vector<Task*> batch;
+  {
+    absl::MutexLock lock(&slot.queue_mu);
+    slot.queue.push_back(&task);
+    if (slot.leader) {
+      slot.queue_mu.Await(absl::Condition(
+          +[](Task* waiting) { return waiting->done || waiting->lead; }, &task));
+      if (task.done) return;
+    }
+    slot.leader = true;
+    // Everyone who queued while the last batch was being synced, this
+    // task included, goes in this one.
+    batch.swap(slot.queue);
+  }
+  RunBatch(ref, slot, batch);
+  absl::MutexLock lock(&slot.queue_mu);
+  for (Task* done : batch) done->done = true;
+  if (slot.queue.empty()) {
+    slot.leader = false;
+  } else {
+    slot.queue.front()->lead = true;
+  }
+}
+
+void SessionController::RunBatch(const storage::SessionRef& ref, Slot& slot,
+                                 const std::vector<Task*>& batch) {
+  absl::MutexLock lock(&slot.mu);
+  slot.pending = Pending();
+  // The vote cache must hold the stored votes before the batch adds its
+  // own, which are not stored yet.
+  if (absl::Status loaded = LoadVotes(ref, slot); !loaded.ok()) {
+    for (Task* task : batch) task->status = loaded;
+    return;
+  }
+  std::optional<Session> stored;
+  bool stored_loaded = false;
+  uint64_t first_last_sequence = 0;
+  std::vector<retro::v1::SessionEvent> events;
+  storage::SessionWrites writes;
+  // Votes as the batch leaves them: true added, false removed.
+  std::map<std::pair<std::string, std::string>, bool> votes;
+  std::vector<Task*> accepted;
+
+  for (Task* task : batch) {
+    const Caller& caller = *task->caller;
+    const std::string& request_id = *task->request_id;
+    if (!request_id.empty()) {
+      const std::string key = RequestKey(caller.user_id, task->method, request_id);
+      auto it = slot.pending.replies.find(key);
+      if (it != slot.pending.replies.end()) {
+        task->reply_bytes = it->second;
+        task->remembered = true;
+        // Answered by a request of this batch: durable with it.
+        accepted.push_back(task);
+        continue;
+      }
+      absl::StatusOr<std::optional<std::string>> remembered =
+          directory_.GetRequest(caller.org_id, caller.user_id, task->method, request_id);
+      if (!remembered.ok() || remembered->has_value()) {
+        task->status = remembered.status();
+        if (remembered.ok()) {
+          task->reply_bytes = **remembered;
+          task->remembered = true;
+        }
+        continue;
+      }
+    }
+    Session session;
+    if (slot.pending.session) {
+      session = *slot.pending.session;
+    } else {
+      if (!stored_loaded) {
+        absl::StatusOr<std::optional<Session>> loaded = sessions_.GetSession(ref);
+        absl::StatusOr<uint64_t> last = log_.LastSequence(ref);
+        if (!loaded.ok() || !last.ok()) {
+          task->status = !loaded.ok() ? loaded.status() : last.status();
+          continue;
+        }
+        stored = *std::move(loaded);
+        if (stored) stored->set_last_sequence(*last);
+        stored_loaded = true;
+      }
+      if (!stored) {
+        task->status = absl::NotFoundError(
+            absl::StrCat("session ", SessionName(ref.session_id), " not found"));
+        continue;
+      }
+      session = *stored;
+    }
+    if (!CanSee(caller, session)) {
+      task->status =
+          absl::NotFoundError(absl::StrCat("session ", SessionName(ref.session_id), " not found"));
+      continue;
+    }
+    if (events.empty()) first_last_sequence = session.last_sequence();
+    Change change(ref, session, clock_.Now(), slot, sessions_);
+    task->status = task->build(change, &task->reply_bytes);
+    if (!task->status.ok()) continue;  // Its change is dropped: no trace in the batch.
+    accepted.push_back(task);
+    if (change.events().empty()) continue;  // Nothing to write, nothing to remember.
+
+    // Fold the change into the batch and into what later requests read.
+    storage::SessionWrites& w = change.writes();
+    Session next = w.session ? *w.session : session;
+    next.set_last_sequence(change.events().back().sequence());
+    slot.pending.session = next;
+    if (w.session) writes.session = next;
+    for (auto& event : change.events()) events.push_back(std::move(event));
+    for (const Annotation& a : w.annotations) {
+      slot.pending.annotations[IdOf(a.name())] = a;
+      writes.annotations.push_back(a);
+    }
+    for (const retro::v1::ActionItem& item : w.action_items) {
+      slot.pending.action_items[IdOf(item.name())] = item;
+      writes.action_items.push_back(item);
+    }
+    for (auto& vote : w.votes_added) {
+      votes[vote] = true;
+      if (slot.votes_loaded && slot.votes.insert(vote).second) ++slot.votes_by_user[vote.second];
+    }
+    for (auto& vote : w.votes_removed) {
+      votes[vote] = false;
+      if (slot.votes_loaded && slot.votes.erase(vote) > 0) --slot.votes_by_user[vote.second];
+    }
+    for (retro::v1::Lesson& lesson : w.lessons) writes.lessons.push_back(std::move(lesson));
+    if (!request_id.empty()) {
+      writes.requests.push_back(
+          storage::RequestWrite{caller.user_id, task->method, request_id, task->reply_bytes});
+      slot.pending.replies[RequestKey(caller.user_id, task->method, request_id)] =
+          task->reply_bytes;
+    }
+  }
+  slot.pending = Pending();
+  if (events.empty()) return;
+  for (const auto& [vote, added] : votes) {
+    (added ? writes.votes_added : writes.votes_removed).push_back(vote);
+  }
+  absl::Status written = log_.Append(ref, first_last_sequence, events, writes);
+  if (!written.ok()) {
+    for (Task* task : accepted) task->status = written;
+    // The cache took the batch's votes as done: read them again.
+    slot.votes_loaded = false;
+    slot.votes.clear();
+    slot.votes_by_user.clear();
+  }
 }
 
 namespace {
@@ -166,13 +350,11 @@ absl::Status CheckState(const Session& session, std::initializer_list<retro::v1:
 }
 
 // Reveals every hidden annotation of `stage` (all stages when unspecified).
-absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionController::Change& change,
-                               retro::v1::Stage stage);
+absl::Status RevealAnnotations(SessionController::Change& change, retro::v1::Stage stage);
 
 // The library's lessons of a session being published: its LESSON,
 // WENT_WELL and WENT_WRONG annotations (groups included), not deleted.
-absl::StatusOr<std::vector<retro::v1::Lesson>> LessonsOf(storage::SessionStore& sessions,
-                                                         const storage::SessionRef& ref,
+absl::StatusOr<std::vector<retro::v1::Lesson>> LessonsOf(SessionController::Change& change,
                                                          const Session& session, absl::Time now);
 
 }  // namespace
@@ -233,7 +415,7 @@ absl::StatusOr<Session> SessionController::CreateSession(
   if (session.votes_per_participant() == 0) session.set_votes_per_participant(5);
   SetTimestamp(now, session.mutable_create_time());
   session.set_last_sequence(0);
-  Change change(ref, std::move(session), now, slot);
+  Change change(ref, std::move(session), now, slot, sessions_);
   change.EmitSession();
   Session reply = change.session();
   RETURN_IF_ERROR(Commit(caller, change, method, request.request_id(), reply.SerializeAsString()));
@@ -410,7 +592,7 @@ absl::StatusOr<Session> SessionController::RevealStage(
             CheckState(session, {retro::v1::LIVE, retro::v1::REVIEW}, "reveal a stage of"));
         retro::v1::Stage stage =
             request.stage() == retro::v1::STAGE_UNSPECIFIED ? session.stage() : request.stage();
-        RETURN_IF_ERROR(RevealAnnotations(sessions_, change, stage));
+        RETURN_IF_ERROR(RevealAnnotations(change, stage));
         const auto& revealed = session.revealed_stages();
         if (std::find(revealed.begin(), revealed.end(), stage) == revealed.end()) {
           session.add_revealed_stages(stage);
@@ -448,11 +630,10 @@ absl::StatusOr<Session> SessionController::PublishSession(
         RETURN_IF_ERROR(CheckState(session, {retro::v1::REVIEW}, "publish"));
         RETURN_IF_ERROR(CheckEtag(request.etag(), session.etag(), "the session"));
         // Nothing stays hidden in a published retrospective.
-        RETURN_IF_ERROR(RevealAnnotations(sessions_, change, retro::v1::STAGE_UNSPECIFIED));
+        RETURN_IF_ERROR(RevealAnnotations(change, retro::v1::STAGE_UNSPECIFIED));
         session.set_state(retro::v1::PUBLISHED);
         // Its lessons enter the library in the same write.
-        ASSIGN_OR_RETURN(change.writes().lessons,
-                         LessonsOf(sessions_, change.ref(), session, change.now()));
+        ASSIGN_OR_RETURN(change.writes().lessons, LessonsOf(change, session, change.now()));
         change.EmitSession();
         reply = session;
         return absl::OkStatus();
@@ -461,10 +642,9 @@ absl::StatusOr<Session> SessionController::PublishSession(
 
 namespace {
 
-absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionController::Change& change,
-                               retro::v1::Stage stage) {
+absl::Status RevealAnnotations(SessionController::Change& change, retro::v1::Stage stage) {
   std::vector<Annotation> hidden;
-  RETURN_IF_ERROR(sessions.ScanAnnotations(change.ref(), "", [&](Annotation&& annotation) {
+  RETURN_IF_ERROR(change.ScanAnnotations([&](Annotation&& annotation) {
     // A deleted hidden annotation stays hidden: revealing it would only
     // tell everyone who wrote what a moderator removed.
     if (!annotation.revealed() && !annotation.deleted() &&
@@ -480,12 +660,11 @@ absl::Status RevealAnnotations(storage::SessionStore& sessions, SessionControlle
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<retro::v1::Lesson>> LessonsOf(storage::SessionStore& sessions,
-                                                         const storage::SessionRef& ref,
+absl::StatusOr<std::vector<retro::v1::Lesson>> LessonsOf(SessionController::Change& change,
                                                          const Session& session, absl::Time now) {
   std::vector<Annotation> annotations;
   std::map<std::string, int> group_sizes;
-  RETURN_IF_ERROR(sessions.ScanAnnotations(ref, "", [&](Annotation&& annotation) {
+  RETURN_IF_ERROR(change.ScanAnnotations([&](Annotation&& annotation) {
     if (annotation.deleted()) return true;
     if (!annotation.group().empty()) ++group_sizes[annotation.group()];
     if (annotation.kind() == Annotation::LESSON || annotation.kind() == Annotation::WENT_WELL ||

@@ -2,10 +2,18 @@
 // caller to durable events.
 //
 // Every change to a session runs under that session's lock: the request is
-// checked against the stored state, turned into events with the next
+// checked against the session's state, turned into events with the next
 // sequences, and appended to the EventLog together with the new state and
 // the remembered reply, in one durable write. The reply is returned only
-// after that write is synced. Changes to different sessions run in
+// after that write is synced.
+//
+// Group commit within a session: requests that arrive while a session's
+// write is being synced queue up; the thread that finishes the write then
+// builds all of them in order, each seeing the state the earlier ones left
+// (pending, not yet written), and appends them in one synced write. A
+// request that fails leaves no trace in the batch. So a session's
+// throughput is not one request per fsync, while every reply still waits
+// for its own write to be durable. Changes to different sessions run in
 // parallel and share fsyncs through the storage engine's group commit.
 //
 // Errors are absl statuses: INVALID_ARGUMENT naming the field,
@@ -14,8 +22,10 @@
 // etag. Thread-safe. All references are borrowed and must outlive it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -88,21 +98,56 @@ class SessionController {
   class Change;
 
  private:
-  // Per-session state kept between requests. Guarded by mu.
+  // What the requests of the batch being built have changed, before it is
+  // written: later requests of the batch read through it.
+  struct Pending {
+    std::optional<retro::v1::Session> session;                  // with last_sequence
+    std::map<std::string, retro::v1::Annotation> annotations;   // by id
+    std::map<std::string, retro::v1::ActionItem> action_items;  // by id
+    absl::flat_hash_map<std::string, std::string> replies;      // by RequestKey
+  };
+
+  // One request waiting for its session's batch.
+  struct Task {
+    const Caller* caller;
+    std::string method;  // scoped to the session
+    const std::string* request_id;
+    std::function<absl::Status(Change&, std::string* reply_bytes)> build;
+    // Results, set by the batch's leader.
+    bool done = false;  // guarded by the slot's queue_mu
+    bool lead = false;  // guarded by the slot's queue_mu: run the next batch
+    absl::Status status;
+    std::string reply_bytes;
+    bool remembered = false;  // reply_bytes came from an earlier request
+  };
+
+  // Per-session state kept between requests.
   struct Slot {
+    // Held by the thread building and writing a batch.
     absl::Mutex mu;
     // Votes of the session, loaded on first use: (annotation id, user id).
     bool votes_loaded ABSL_GUARDED_BY(mu) = false;
     absl::flat_hash_set<std::pair<std::string, std::string>> votes ABSL_GUARDED_BY(mu);
     absl::flat_hash_map<std::string, int> votes_by_user ABSL_GUARDED_BY(mu);
+    Pending pending ABSL_GUARDED_BY(mu);
+
+    absl::Mutex queue_mu;
+    std::vector<Task*> queue ABSL_GUARDED_BY(queue_mu);
+    bool leader ABSL_GUARDED_BY(queue_mu) = false;  // a thread is running batches
   };
 
-  // Runs build under the session's lock and commits what it produced. The
-  // reply is remembered under request_id (when set) for retries.
+  // Runs build in the session's next batch and returns once that batch is
+  // durable. The reply is remembered under request_id (when set) for
+  // retries.
   template <typename Reply>
   absl::StatusOr<Reply> Mutate(const Caller& caller, const std::string& session_id,
                                absl::string_view method, const std::string& request_id,
                                const std::function<absl::Status(Change&, Reply&)>& build);
+  // Queues the task. A thread that finds no batch running runs one; when it
+  // ends with others queued, the first of them runs the next, so nobody's
+  // reply waits for batches after its own.
+  void RunTask(const storage::SessionRef& ref, Slot& slot, Task& task);
+  void RunBatch(const storage::SessionRef& ref, Slot& slot, const std::vector<Task*>& batch);
   absl::Status Commit(const Caller& caller, Change& change, absl::string_view method,
                       const std::string& request_id, const std::string& reply_bytes);
 
@@ -111,8 +156,9 @@ class SessionController {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot.mu);
   absl::StatusOr<retro::v1::Session> LoadVisible(const Caller& caller,
                                                  const std::string& session_id);
-  absl::StatusOr<retro::v1::Annotation> LoadAnnotation(const Caller& caller,
-                                                       const storage::SessionRef& ref,
+  // The annotation as the change sees it (pending included), if the caller
+  // may see it; NOT_FOUND naming `field` otherwise.
+  absl::StatusOr<retro::v1::Annotation> LoadAnnotation(const Caller& caller, Change& change,
                                                        absl::string_view field,
                                                        const std::string& annotation_id);
   absl::Status CheckSessionFields(const Caller& caller, const retro::v1::Session& session,

@@ -1,7 +1,10 @@
 // Sessions over loopback: the state machine, who may drive it, validation,
 // idempotent retries and etags.
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
@@ -399,6 +402,85 @@ TEST_F(SessionsTest, DotVotingHasALimitAndOneVotePerAnnotation) {
   EXPECT_EQ(listed.annotations(0).vote_count(), 2);
   EXPECT_TRUE(listed.annotations(0).voted_by_caller());
   EXPECT_FALSE(listed.annotations(1).voted_by_caller());
+}
+
+// Concurrent writers on one session share batches (group commit): the rules
+// must hold exactly as if the requests had come one by one.
+TEST_F(SessionsTest, ConcurrentWritersOnOneSessionKeepEveryRule) {
+  Session draft;
+  draft.set_title("Company-wide loss review");
+  draft.set_visibility(retro::v1::ORGANIZATION);
+  draft.set_votes_per_participant(3);
+  Session session = Create(org_["rep"], draft);
+  Session out;
+  ASSERT_TRUE(Start(org_["rep"], session, &out).ok());
+  std::vector<Annotation> targets(6);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(
+        Annotate(org_["rep"], session, Lesson("target " + std::to_string(i)), &targets[i]).ok());
+  }
+  const std::vector<std::string> voters = {"admin", "enable", "mate", "other"};
+  std::mutex mu;
+  std::map<std::string, int> accepted_votes;
+  std::map<std::string, std::set<std::string>> names_by_request;  // request id -> names
+  std::vector<std::thread> threads;
+  for (const std::string& voter : voters) {
+    for (int i = 0; i < 6; ++i) {
+      threads.emplace_back([&, voter, i] {
+        retro::v1::VoteAnnotationRequest request;
+        request.set_name(targets[i].name());
+        Annotation result;
+        if (server_.annotations().VoteAnnotation(Ctx(org_[voter]).get(), request, &result).ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          ++accepted_votes[voter];
+        }
+      });
+    }
+  }
+  for (int i = 0; i < 8; ++i) {
+    for (int copy = 0; copy < 2; ++copy) {  // a retry racing its original
+      threads.emplace_back([&, i] {
+        Annotation added;
+        std::string id = "add-" + std::to_string(i);
+        grpc::Status status =
+            Annotate(org_["mate"], session, Lesson("concurrent " + std::to_string(i)), &added, id);
+        EXPECT_TRUE(status.ok()) << status.error_message();
+        std::lock_guard<std::mutex> lock(mu);
+        names_by_request[id].insert(added.name());
+      });
+    }
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  for (const std::string& voter : voters) EXPECT_EQ(accepted_votes[voter], 3) << voter;
+  ASSERT_EQ(names_by_request.size(), 8u);
+  for (const auto& [id, names] : names_by_request) EXPECT_EQ(names.size(), 1u) << id;
+
+  retro::v1::ListAnnotationsRequest list;
+  list.set_parent(session.name());
+  list.set_page_size(100);
+  retro::v1::ListAnnotationsResponse listed;
+  ASSERT_TRUE(server_.annotations().ListAnnotations(Ctx(org_["rep"]).get(), list, &listed).ok());
+  EXPECT_EQ(listed.annotations_size(), 6 + 8);
+  int votes = 0;
+  for (const Annotation& a : listed.annotations()) votes += a.vote_count();
+  EXPECT_EQ(votes, 12);
+
+  // The log is gap-free and ends where the session says.
+  retro::v1::GetSessionRequest get;
+  get.set_name(session.name());
+  ASSERT_TRUE(server_.sessions().GetSession(Ctx(org_["rep"]).get(), get, &out).ok());
+  EXPECT_EQ(out.last_sequence(), 2u + 6 + 12 + 8);  // created, started, notes, votes, adds
+  // After a restart the vote limits still hold (the batch's votes were stored).
+  server_.Restart();
+  retro::v1::VoteAnnotationRequest more;
+  more.set_name(targets[0].name());
+  more.set_remove(false);
+  Annotation ignored;
+  grpc::Status limited =
+      server_.annotations().VoteAnnotation(Ctx(org_["mate"]).get(), more, &ignored);
+  EXPECT_TRUE(limited.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+              limited.error_code() == grpc::StatusCode::ALREADY_EXISTS);
 }
 
 TEST_F(SessionsTest, ModerationOfHiddenNotesNamesNoAuthorAndGroupsStayOneLevel) {

@@ -217,6 +217,10 @@ TEST_F(SlowWatcherTest, AStalledWatcherIsEndedAloneAndResumesCleanly) {
       grpc::CreateCustomChannel(server_.address(), grpc::InsecureChannelCredentials(), args);
   Watcher stalled(small_window, org_["other"], session.name(), 0, /*start_paused=*/true);
   Watcher healthy(server_.NewChannel(), org_["mate"], session.name(), 0);
+  // Both must be live (subscribed to the hub) before the flood: a watcher
+  // still replaying reads the log at its own pace and is never too far
+  // behind.
+  ASSERT_TRUE(healthy.WaitForWatchers(2));
   const int kAnnotations = 120;
   for (int i = 0; i < kAnnotations; ++i)
     Add("rep", session, "note " + std::to_string(i), false, 3000);

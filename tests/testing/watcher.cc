@@ -33,6 +33,7 @@ void Watcher::Run() {
     absl::MutexLock lock(&mu_);
     if (event.sequence() == 0) {
       ++presence_;
+      watchers_ = event.presence().watchers();
     } else {
       events_.push_back(event);
     }
@@ -77,6 +78,17 @@ std::vector<uint64_t> Watcher::sequences() const {
 uint64_t Watcher::last_sequence() const {
   absl::MutexLock lock(&mu_);
   return events_.empty() ? 0 : events_.back().sequence();
+}
+
+bool Watcher::WaitForWatchers(int count) {
+  struct Wanted {
+    const int* watchers;
+    int count;
+    bool Reached() const { return *watchers >= count; }
+  };
+  absl::MutexLock lock(&mu_);
+  Wanted wanted{&watchers_, count};
+  return mu_.AwaitWithTimeout(absl::Condition(&wanted, &Wanted::Reached), absl::Seconds(20));
 }
 
 int Watcher::presence_events() const {

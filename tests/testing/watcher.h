@@ -34,6 +34,8 @@ class Watcher {
   std::vector<uint64_t> sequences() const;
   uint64_t last_sequence() const;
   int presence_events() const;
+  // Until a presence event says at least `count` watch (false after 20 s).
+  bool WaitForWatchers(int count);
   bool ended() const;
   grpc::Status status() const;
 
@@ -47,6 +49,7 @@ class Watcher {
   bool paused_ ABSL_GUARDED_BY(mu_);
   std::vector<retro::v1::SessionEvent> events_ ABSL_GUARDED_BY(mu_);
   int presence_ ABSL_GUARDED_BY(mu_) = 0;
+  int watchers_ ABSL_GUARDED_BY(mu_) = 0;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
