@@ -17,9 +17,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/server/retro_server.h"
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
   for (std::string& flag : environment) arguments.push_back(flag.data());
   arguments.insert(arguments.end(), argv + 1, argv + argc);
   absl::ParseCommandLine(static_cast<int>(arguments.size()), arguments.data());
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles
+  // (a debug aid costing a few percent of the write path); the tests keep
+  // the check, the server does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   if (absl::GetFlag(FLAGS_reindex)) {
     absl::Time start = absl::Now();
