@@ -4,6 +4,10 @@
 // server (grpc.health.v1.Health/Check: the transport's limit) and a raw
 // write+fdatasync loop in the data directory (the disk's limit).
 //
+// The peer, in the same run: SQLite in WAL mode with synchronous=FULL, each
+// client a connection of its own inserting the same annotation and event
+// rows in one transaction (what a team would build with SQLite instead).
+//
 // Closed loop: each client sends its next write when the last one is
 // acknowledged, so the figure is the throughput N people typing as fast as
 // the server answers would get. Prints medians over repetitions; asserts
@@ -11,6 +15,7 @@
 //
 //   write_bench --clients=1,16,64 --seconds=5 --repetitions=3
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,6 +130,76 @@ double FdatasyncPerSecond(const std::string& dir) {
   return count;
 }
 
+// One SQLite database shared by the clients, one connection each.
+class SqlitePeer {
+ public:
+  SqlitePeer(const std::string& path, int clients) {
+    for (int i = 0; i < clients; ++i) {
+      sqlite3* db = nullptr;
+      if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+        ok_ = false;
+        return;
+      }
+      sqlite3_busy_timeout(db, 30000);
+      Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+      if (i == 0) {
+        Exec(db,
+             "CREATE TABLE IF NOT EXISTS annotations (id INTEGER PRIMARY KEY, session TEXT, "
+             "author TEXT, kind INTEGER, text TEXT, created INTEGER);"
+             "CREATE TABLE IF NOT EXISTS events (session TEXT, sequence INTEGER, body BLOB, "
+             "PRIMARY KEY (session, sequence));");
+      }
+      sqlite3_stmt* insert_annotation = nullptr;
+      sqlite3_stmt* insert_event = nullptr;
+      sqlite3_prepare_v2(db,
+                         "INSERT INTO annotations (session, author, kind, text, created) "
+                         "VALUES ('s', 'admin', 3, ?1, strftime('%s','now'))",
+                         -1, &insert_annotation, nullptr);
+      sqlite3_prepare_v2(
+          db,
+          "INSERT INTO events (session, sequence, body) VALUES ('s', "
+          "(SELECT COALESCE(MAX(sequence), 0) + 1 FROM events WHERE session = 's'), ?1)",
+          -1, &insert_event, nullptr);
+      connections_.push_back({db, insert_annotation, insert_event});
+    }
+  }
+  ~SqlitePeer() {
+    for (Connection& c : connections_) {
+      sqlite3_finalize(c.insert_annotation);
+      sqlite3_finalize(c.insert_event);
+      sqlite3_close(c.db);
+    }
+  }
+  bool ok() const { return ok_; }
+
+  // One durable write: the annotation and its event in one transaction.
+  bool Write(int client, const std::string& text) {
+    Connection& c = connections_[client];
+    if (!Exec(c.db, "BEGIN IMMEDIATE")) return false;
+    sqlite3_bind_text(c.insert_annotation, 1, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(c.insert_event, 1, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+    bool ok = sqlite3_step(c.insert_annotation) == SQLITE_DONE &&
+              sqlite3_step(c.insert_event) == SQLITE_DONE;
+    sqlite3_reset(c.insert_annotation);
+    sqlite3_reset(c.insert_event);
+    return Exec(c.db, ok ? "COMMIT" : "ROLLBACK") && ok;
+  }
+
+ private:
+  struct Connection {
+    sqlite3* db;
+    sqlite3_stmt* insert_annotation;
+    sqlite3_stmt* insert_event;
+  };
+  static bool Exec(sqlite3* db, const char* sql) {
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  std::vector<Connection> connections_;
+  bool ok_ = true;
+};
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream buffer;
@@ -225,14 +300,29 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_seconds),
       absl::GetFlag(FLAGS_warmup_seconds), absl::GetFlag(FLAGS_repetitions));
   std::printf("disk ceiling: %.0f write+fdatasync a second (one thread)\n", Median(disk));
-  std::printf("%8s %14s %9s %9s %9s %14s %9s %8s\n", "clients", "acked writes/s", "p50 ms",
-              "p99 ms", "max ms", "no-op calls/s", "of no-op", "errors");
+  std::printf("SQLite %s, WAL, synchronous=FULL\n", sqlite3_libversion());
+  std::printf("%8s %14s %9s %9s %9s %14s %9s %14s %9s %9s %8s\n", "clients", "acked writes/s",
+              "p50 ms", "p99 ms", "max ms", "no-op calls/s", "of no-op", "sqlite writes/s",
+              "sqlite p99", "x sqlite", "errors");
   for (int clients : client_counts) {
-    std::vector<double> rate, p50, p99, max, noop_rate;
+    std::vector<double> rate, p50, p99, max, noop_rate, sqlite_rate, sqlite_p99;
     int64_t errors = 0;
     for (int r = 0; r < absl::GetFlag(FLAGS_repetitions); ++r) {
       Run writes = Measure(clients, add);
       Run calls = Measure(clients, noop);
+      SqlitePeer peer(dir.Join("peer-" + std::to_string(clients) + "-" + std::to_string(r) + ".db"),
+                      clients);
+      Run sqlite =
+          peer.ok() ? Measure(clients,
+                              [&](int client) {
+                                return peer.Write(client, absl::StrCat("Confirm the economic buyer "
+                                                                       "before the proposal, note ",
+                                                                       ++sequence));
+                              })
+                    : Run();
+      sqlite_rate.push_back(sqlite.per_second);
+      sqlite_p99.push_back(sqlite.p99_ms);
+      errors += sqlite.errors;
       rate.push_back(writes.per_second);
       p50.push_back(writes.p50_ms);
       p99.push_back(writes.p99_ms);
@@ -240,9 +330,10 @@ int main(int argc, char** argv) {
       noop_rate.push_back(calls.per_second);
       errors += writes.errors + calls.errors;
     }
-    std::printf("%8d %14.0f %9.2f %9.2f %9.2f %14.0f %8.0f%% %8lld\n", clients, Median(rate),
-                Median(p50), Median(p99), Median(max), Median(noop_rate),
-                100 * Median(rate) / std::max(1.0, Median(noop_rate)),
+    std::printf("%8d %14.0f %9.2f %9.2f %9.2f %14.0f %8.0f%% %14.0f %9.2f %8.1fx %8lld\n", clients,
+                Median(rate), Median(p50), Median(p99), Median(max), Median(noop_rate),
+                100 * Median(rate) / std::max(1.0, Median(noop_rate)), Median(sqlite_rate),
+                Median(sqlite_p99), Median(rate) / std::max(1.0, Median(sqlite_rate)),
                 static_cast<long long>(errors));
   }
   retrod.Terminate();
