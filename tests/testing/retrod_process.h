@@ -29,6 +29,7 @@ class RetrodProcess {
 
   const std::string& address() const { return address_; }
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   std::string binary_, data_dir_, root_token_file_, log_file_;

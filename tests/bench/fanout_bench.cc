@@ -1,0 +1,454 @@
+// Live fan-out end to end: one session on the real retrod, N watchers over
+// loopback gRPC (spread over a pool of HTTP/2 connections, 100 streams
+// each), one presenter adding annotations at a fixed rate (open loop: sends
+// are scheduled, never held back by replies). Latency runs from a send's
+// scheduled time to its receipt at each watcher, so queueing anywhere
+// counts. Also the server's CPU and peak RSS.
+//
+// The peer, in the same run and harness: Redis pub/sub (redis-server and
+// hiredis from Debian) with the same number of subscribers and messages of
+// the same size. Redis keeps nothing; every retro event is durable before
+// it is sent.
+//
+//   fanout_bench --watchers=100,1000 --rates=20,100 --seconds=5
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "retro/v1/admin_service.grpc.pb.h"
+#include "retro/v1/annotation_service.grpc.pb.h"
+#include "retro/v1/session_service.grpc.pb.h"
+#include "tests/testing/retrod_process.h"
+#include "tests/testing/temp_dir.h"
+
+ABSL_FLAG(std::string, retrod, RETROD_PATH, "the retrod binary");
+ABSL_FLAG(std::string, watchers, "100,1000", "watcher counts, comma-separated");
+ABSL_FLAG(std::string, rates, "20,100", "annotations a second, comma-separated");
+ABSL_FLAG(double, seconds, 5, "measured seconds per run");
+ABSL_FLAG(double, warmup_seconds, 1, "unmeasured seconds before each run");
+ABSL_FLAG(std::string, redis_server, "/usr/bin/redis-server", "the peer; empty to skip it");
+ABSL_FLAG(int, streams_per_channel, 100, "watch streams per HTTP/2 connection");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<int> Numbers(const std::string& text) {
+  std::vector<int> out;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    int n = 0;
+    if (absl::SimpleAtoi(part, &n) && n > 0) out.push_back(n);
+  }
+  return out;
+}
+
+// Latency samples of one run, in milliseconds, and what was missed.
+struct Samples {
+  absl::Mutex mu;
+  std::vector<double> ms ABSL_GUARDED_BY(mu);
+  int64_t expected = 0;
+  void Add(double value) {
+    absl::MutexLock lock(&mu);
+    ms.push_back(value);
+  }
+};
+
+struct Figures {
+  double p50 = 0, p99 = 0, p999 = 0, max = 0;
+  double delivered = 0;  // of expected
+};
+
+Figures Summarize(Samples& samples) {
+  absl::MutexLock lock(&samples.mu);
+  std::vector<double>& v = samples.ms;
+  Figures f;
+  if (v.empty()) return f;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double p) { return v[static_cast<size_t>(p * (v.size() - 1))]; };
+  f.p50 = at(0.5);
+  f.p99 = at(0.99);
+  f.p999 = at(0.999);
+  f.max = v.back();
+  f.delivered = samples.expected ? static_cast<double>(v.size()) / samples.expected : 0;
+  return f;
+}
+
+// The schedule both peers follow: message k is due at start + k / rate.
+struct Schedule {
+  Clock::time_point start;
+  double rate;
+  Clock::time_point Due(int64_t k) const {
+    return start +
+           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(k / rate));
+  }
+};
+
+// Sends `count` messages on schedule from `threads` senders.
+void SendOnSchedule(const Schedule& schedule, int64_t count, int threads,
+                    const std::function<void(int64_t k)>& send) {
+  std::atomic<int64_t> next{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < threads; ++t) {
+    senders.emplace_back([&] {
+      for (int64_t k = next++; k < count; k = next++) {
+        std::this_thread::sleep_until(schedule.Due(k));
+        send(k);
+      }
+    });
+  }
+  for (auto& sender : senders) sender.join();
+}
+
+// --- retro -----------------------------------------------------------
+
+class RetroWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
+ public:
+  RetroWatcher(retro::v1::SessionService::Stub* stub, const std::string& token,
+               const std::string& session, const Schedule* schedule, Samples* samples,
+               const std::atomic<int64_t>* count_from)
+      : schedule_(schedule), samples_(samples), count_from_(count_from) {
+    context_.AddMetadata("authorization", "Bearer " + token);
+    request_.set_name(session);
+    stub->async()->WatchSession(&context_, &request_, this);
+    StartRead(&event_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (event_.has_annotation()) {
+      int64_t k = 0;
+      absl::string_view text = event_.annotation().text();
+      if (absl::SimpleAtoi(text.substr(0, text.find(' ')), &k) && k >= count_from_->load()) {
+        samples_->Add(
+            std::chrono::duration<double, std::milli>(Clock::now() - schedule_->Due(k)).count());
+      }
+    } else if (event_.has_presence()) {
+      watchers_seen_.store(event_.presence().watchers());
+    }
+    StartRead(&event_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    status_ = status;
+    done_ = true;
+  }
+  void Cancel() { context_.TryCancel(); }
+  void Wait() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
+  }
+  const grpc::Status& status() const { return status_; }
+  int watchers_seen() const { return watchers_seen_.load(); }
+
+ private:
+  grpc::ClientContext context_;
+  retro::v1::WatchSessionRequest request_;
+  retro::v1::SessionEvent event_;
+  const Schedule* schedule_;
+  Samples* samples_;
+  const std::atomic<int64_t>* count_from_;
+  std::atomic<int> watchers_seen_{0};
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_;
+};
+
+struct ProcessUsage {
+  double cpu_seconds = 0;
+  double peak_rss_mib = 0;
+};
+
+ProcessUsage Usage(pid_t pid) {
+  ProcessUsage usage;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  std::vector<std::string> fields = absl::StrSplit(line.substr(line.rfind(')') + 2), ' ');
+  if (fields.size() > 13) {
+    double ticks = sysconf(_SC_CLK_TCK);
+    usage.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  while (std::getline(status, line)) {
+    if (absl::StartsWith(line, "VmHWM:")) {
+      usage.peak_rss_mib =
+          std::stod(std::string(absl::StripAsciiWhitespace(line.substr(6)))) / 1024;
+    }
+  }
+  return usage;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(buffer.str()));
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// --- Redis -----------------------------------------------------------
+
+struct RedisRun {
+  Figures figures;
+  double cpu_seconds = 0;
+  double peak_rss_mib = 0;
+};
+
+RedisRun RunRedis(const std::string& binary, int subscribers, double rate, size_t message_bytes) {
+  RedisRun result;
+  const int port = FreePort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    std::string port_text = std::to_string(port);
+    execl(binary.c_str(), binary.c_str(), "--port", port_text.c_str(), "--bind", "127.0.0.1",
+          "--save", "", "--appendonly", "no", "--maxclients", "10000", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  redisContext* publisher = nullptr;
+  for (int i = 0; i < 100 && publisher == nullptr; ++i) {
+    redisContext* c = redisConnect("127.0.0.1", port);
+    if (c != nullptr && c->err == 0)
+      publisher = c;
+    else {
+      if (c) redisFree(c);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  if (publisher == nullptr) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return result;
+  }
+  std::vector<redisContext*> subs;
+  for (int i = 0; i < subscribers; ++i) {
+    redisContext* c = redisConnect("127.0.0.1", port);
+    if (c == nullptr || c->err) break;
+    redisReply* reply = static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE session"));
+    if (reply) freeReplyObject(reply);
+    subs.push_back(c);
+  }
+  const double warmup = absl::GetFlag(FLAGS_warmup_seconds);
+  const double seconds = absl::GetFlag(FLAGS_seconds);
+  Schedule schedule{Clock::now() + std::chrono::milliseconds(200), rate};
+  const int64_t total = static_cast<int64_t>((warmup + seconds) * rate);
+  const int64_t count_from = static_cast<int64_t>(warmup * rate);
+  Samples samples;
+  samples.expected = (total - count_from) * static_cast<int64_t>(subs.size());
+  std::atomic<bool> stop{false};
+  ProcessUsage before = Usage(pid);
+  // One thread polls every subscriber, as an event loop would.
+  std::thread reader([&] {
+    std::vector<pollfd> fds(subs.size());
+    for (size_t i = 0; i < subs.size(); ++i) fds[i] = {subs[i]->fd, POLLIN, 0};
+    int64_t received = 0;
+    while (!stop.load() && received < samples.expected + 0) {
+      if (poll(fds.data(), fds.size(), 100) <= 0) continue;
+      for (size_t i = 0; i < fds.size(); ++i) {
+        if (!(fds[i].revents & POLLIN)) continue;
+        if (redisBufferRead(subs[i]) != REDIS_OK) continue;
+        void* raw = nullptr;
+        while (redisGetReplyFromReader(subs[i], &raw) == REDIS_OK && raw != nullptr) {
+          redisReply* reply = static_cast<redisReply*>(raw);
+          if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+              reply->element[2]->type == REDIS_REPLY_STRING) {
+            int64_t k = 0;
+            absl::string_view text(reply->element[2]->str, reply->element[2]->len);
+            if (absl::SimpleAtoi(text.substr(0, text.find(' ')), &k) && k >= count_from) {
+              samples.Add(std::chrono::duration<double, std::milli>(Clock::now() - schedule.Due(k))
+                              .count());
+              ++received;
+            }
+          }
+          freeReplyObject(reply);
+          raw = nullptr;
+        }
+      }
+    }
+  });
+  std::mutex publish_mu;
+  SendOnSchedule(schedule, total, 1, [&](int64_t k) {
+    std::string message = absl::StrCat(k, " ");
+    message.resize(std::max(message.size(), message_bytes), '.');
+    std::lock_guard<std::mutex> lock(publish_mu);
+    redisReply* reply = static_cast<redisReply*>(
+        redisCommand(publisher, "PUBLISH session %b", message.data(), message.size()));
+    if (reply) freeReplyObject(reply);
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the tail drains
+  stop.store(true);
+  reader.join();
+  ProcessUsage after = Usage(pid);
+  result.figures = Summarize(samples);
+  result.cpu_seconds = after.cpu_seconds - before.cpu_seconds;
+  result.peak_rss_mib = after.peak_rss_mib;
+  for (redisContext* c : subs) redisFree(c);
+  redisFree(publisher);
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  // Abseil's lock-order checks would measure themselves.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  const double warmup = absl::GetFlag(FLAGS_warmup_seconds);
+  const double seconds = absl::GetFlag(FLAGS_seconds);
+  std::printf("fanout_bench: %.1fs measured after %.1fs warm-up, %d watch streams a connection\n",
+              seconds, warmup, absl::GetFlag(FLAGS_streams_per_channel));
+  std::printf("%8s %6s | %9s %9s %9s %9s %9s %8s %8s | %9s %9s %9s %8s %8s | %8s\n", "watchers",
+              "rate", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "delivered", "cpu s", "rss MiB",
+              "redis p50", "redis p99", "redis max", "cpu s", "rss MiB", "p99 x");
+  for (int watchers : Numbers(absl::GetFlag(FLAGS_watchers))) {
+    for (int rate : Numbers(absl::GetFlag(FLAGS_rates))) {
+      // A fresh retrod each run, so peak RSS belongs to the run.
+      retro::testing::TempDir dir;
+      retro::testing::RetrodProcess retrod(absl::GetFlag(FLAGS_retrod), dir.Join("data"),
+                                           dir.Join("root_token"), dir.Join("retrod.log"));
+      retrod.set_extra_args({"--access_log=false"});
+      std::string error;
+      if (!retrod.Start(&error)) {
+        std::fprintf(stderr, "retrod did not start: %s\n", error.c_str());
+        return 1;
+      }
+      auto setup_channel =
+          grpc::CreateChannel(retrod.address(), grpc::InsecureChannelCredentials());
+      auto admin = retro::v1::AdminService::NewStub(setup_channel);
+      auto sessions = retro::v1::SessionService::NewStub(setup_channel);
+      auto annotations = retro::v1::AnnotationService::NewStub(setup_channel);
+      auto context = [](const std::string& token) {
+        auto c = std::make_unique<grpc::ClientContext>();
+        c->AddMetadata("authorization", "Bearer " + token);
+        c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        return c;
+      };
+      retro::v1::CreateOrganizationRequest org;
+      org.set_organization_id("bench");
+      org.set_admin_user_id("presenter");
+      retro::v1::CreateOrganizationResponse made;
+      grpc::Status status =
+          admin->CreateOrganization(context(ReadFile(dir.Join("root_token"))).get(), org, &made);
+      const std::string token = made.admin_token();
+      retro::v1::CreateSessionRequest create;
+      create.mutable_session()->set_title("Company-wide loss review");
+      create.mutable_session()->set_visibility(retro::v1::ORGANIZATION);
+      retro::v1::Session session;
+      if (status.ok()) status = sessions->CreateSession(context(token).get(), create, &session);
+      retro::v1::StartSessionRequest start;
+      start.set_name(session.name());
+      if (status.ok()) status = sessions->StartSession(context(token).get(), start, &session);
+      if (!status.ok()) {
+        std::fprintf(stderr, "setup failed: %s\n", status.error_message().c_str());
+        return 1;
+      }
+
+      // Watchers, spread over connections.
+      const int per_channel = absl::GetFlag(FLAGS_streams_per_channel);
+      std::vector<std::shared_ptr<grpc::Channel>> channels;
+      std::vector<std::unique_ptr<retro::v1::SessionService::Stub>> stubs;
+      for (int c = 0; c < (watchers + per_channel - 1) / per_channel; ++c) {
+        grpc::ChannelArguments arguments;
+        arguments.SetInt("grpc.channel_id", c);
+        channels.push_back(grpc::CreateCustomChannel(
+            retrod.address(), grpc::InsecureChannelCredentials(), arguments));
+        stubs.push_back(retro::v1::SessionService::NewStub(channels.back()));
+      }
+      const int64_t total = static_cast<int64_t>((warmup + seconds) * rate);
+      std::atomic<int64_t> count_from{static_cast<int64_t>(warmup * rate)};
+      Samples samples;
+      samples.expected = (total - count_from.load()) * watchers;
+      Schedule schedule{Clock::time_point::max(), static_cast<double>(rate)};
+      std::vector<std::unique_ptr<RetroWatcher>> streams;
+      for (int w = 0; w < watchers; ++w) {
+        streams.push_back(std::make_unique<RetroWatcher>(
+            stubs[w / per_channel].get(), token, session.name(), &schedule, &samples, &count_from));
+      }
+      // Every watcher live before the clock starts.
+      for (int i = 0; i < 300 && streams.back()->watchers_seen() < watchers; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      ProcessUsage before = Usage(retrod.pid());
+      std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>> senders;
+      for (int s = 0; s < 8; ++s)
+        senders.push_back(retro::v1::AnnotationService::NewStub(setup_channel));
+      size_t message_bytes = 0;
+      std::mutex size_mu;
+      schedule.start = Clock::now() + std::chrono::milliseconds(200);
+      std::atomic<int> thread_index{0};
+      SendOnSchedule(schedule, total, 8, [&](int64_t k) {
+        thread_local int mine = thread_index++;
+        retro::v1::AddAnnotationRequest request;
+        request.set_parent(session.name());
+        request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
+        request.mutable_annotation()->set_text(
+            absl::StrCat(k, " Engage procurement before the proposal stage"));
+        retro::v1::Annotation reply;
+        senders[mine % senders.size()]->AddAnnotation(context(token).get(), request, &reply);
+        std::lock_guard<std::mutex> lock(size_mu);
+        retro::v1::SessionEvent event;
+        *event.mutable_annotation() = reply;
+        event.set_sequence(reply.etag().empty() ? 0 : std::stoull(reply.etag()));
+        message_bytes = std::max(message_bytes, event.ByteSizeLong());
+      });
+      std::this_thread::sleep_for(std::chrono::seconds(2));  // the tail drains
+      ProcessUsage after = Usage(retrod.pid());
+      for (auto& stream : streams) stream->Cancel();
+      for (auto& stream : streams) stream->Wait();
+      Figures retro = Summarize(samples);
+      retrod.Terminate();
+
+      RedisRun redis;
+      if (!absl::GetFlag(FLAGS_redis_server).empty()) {
+        redis = RunRedis(absl::GetFlag(FLAGS_redis_server), watchers, rate, message_bytes);
+      }
+      std::printf(
+          "%8d %6d | %9.2f %9.2f %9.2f %9.2f %8.1f%% %8.2f %8.1f | %9.2f %9.2f %9.2f %8.2f %8.1f | "
+          "%7.1fx\n",
+          watchers, rate, retro.p50, retro.p99, retro.p999, retro.max, 100 * retro.delivered,
+          after.cpu_seconds - before.cpu_seconds, after.peak_rss_mib, redis.figures.p50,
+          redis.figures.p99, redis.figures.max, redis.cpu_seconds, redis.peak_rss_mib,
+          redis.figures.p99 > 0 ? retro.p99 / redis.figures.p99 : 0.0);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
