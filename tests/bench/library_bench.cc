@@ -7,15 +7,27 @@
 // prints: indexing rate, index size against the raw lesson text, and
 // latency percentiles of top-10 queries by kind and of suggestions. Prints
 // figures only; it asserts nothing about time.
+//
+// The peer, same corpus, same queries, same run: SQLite FTS5 (porter
+// stemming, contentless, ranked by bm25(), top 10, one thread), with its
+// indexing time, size on disk, queries a second and the overlap of its top
+// 10 with ours (a sanity check: retro also filters by who may see a lesson,
+// which the peer does not).
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <numeric>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "storage/database.h"
 #include "storage/index/lesson_index.h"
 #include "tests/bench/lesson_generator.h"
@@ -28,6 +40,7 @@ ABSL_FLAG(int64_t, batch, 5000, "lessons per indexing write");
 ABSL_FLAG(std::string, kinds, "",
           "only these query kinds, e.g. \"1,2\" (0 one word ... 5 filtered); all when empty");
 ABSL_FLAG(bool, suggest, true, "also time suggestions");
+ABSL_FLAG(bool, fts5, true, "also run the SQLite FTS5 peer");
 
 namespace {
 
@@ -41,6 +54,80 @@ double Percentile(std::vector<double> values, double p) {
   size_t index = static_cast<size_t>(p * (values.size() - 1) + 0.5);
   return values[std::min(index, values.size() - 1)];
 }
+
+// The same query in FTS5's syntax: terms quoted, AND between them.
+std::string Fts5Query(const std::string& query, bool filtered) {
+  std::string out;
+  if (!query.empty() && query.front() == '"') {
+    out = query;  // a phrase: the same syntax
+  } else if (!query.empty() && query.back() == '*') {
+    out = absl::StrCat("\"", query.substr(0, query.size() - 1), "\"*");
+  } else {
+    for (absl::string_view word : absl::StrSplit(query, ' ', absl::SkipEmpty())) {
+      absl::StrAppend(&out, out.empty() ? "" : " ", "\"", word, "\"");
+    }
+  }
+  if (filtered) out = absl::StrCat("outcome : lost AND industry : healthcare AND (", out, ")");
+  return out;
+}
+
+// SQLite FTS5 over the same corpus, in a file of its own.
+class Fts5Peer {
+ public:
+  explicit Fts5Peer(const std::string& path) : path_(path) {
+    sqlite3_open(path.c_str(), &db_);
+    Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    Exec(
+        "CREATE VIRTUAL TABLE lessons USING fts5(text, outcome, industry, content='', "
+        "tokenize='porter unicode61')");
+    sqlite3_prepare_v2(db_,
+                       "INSERT INTO lessons (rowid, text, outcome, industry) VALUES (?, ?, ?, ?)",
+                       -1, &insert_, nullptr);
+    sqlite3_prepare_v2(db_,
+                       "SELECT rowid FROM lessons WHERE lessons MATCH ? ORDER BY bm25(lessons) "
+                       "LIMIT 10",
+                       -1, &search_, nullptr);
+  }
+  ~Fts5Peer() {
+    sqlite3_finalize(insert_);
+    sqlite3_finalize(search_);
+    sqlite3_close(db_);
+  }
+  // One transaction, synced, like one of retro's indexing writes.
+  void Add(int64_t first_rowid, const std::vector<retro::v1::Lesson>& lessons) {
+    Exec("BEGIN");
+    for (size_t i = 0; i < lessons.size(); ++i) {
+      const retro::v1::Lesson& lesson = lessons[i];
+      std::string outcome = lesson.deal().outcome() == retro::v1::LOST ? "lost" : "other";
+      sqlite3_bind_int64(insert_, 1, first_rowid + static_cast<int64_t>(i));
+      sqlite3_bind_text(insert_, 2, lesson.text().c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(insert_, 3, outcome.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(insert_, 4, lesson.deal().industry().c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_step(insert_);
+      sqlite3_reset(insert_);
+    }
+    Exec("COMMIT");
+  }
+  std::vector<int64_t> Search(const std::string& query) {
+    std::vector<int64_t> rowids;
+    sqlite3_bind_text(search_, 1, query.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(search_) == SQLITE_ROW) rowids.push_back(sqlite3_column_int64(search_, 0));
+    sqlite3_reset(search_);
+    return rowids;
+  }
+  uint64_t SizeOnDisk() {
+    Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    std::error_code error;
+    return std::filesystem::file_size(path_, error);
+  }
+
+ private:
+  void Exec(const char* sql) { sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* search_ = nullptr;
+};
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "library_bench: %s\n", std::string(status.ToString()).c_str());
@@ -59,13 +146,22 @@ int main(int argc, char** argv) {
   retro::bench::LessonGenerator generator;
 
   // Indexing, in publish-sized batches through the real write path.
+  const bool fts5 = absl::GetFlag(FLAGS_fts5);
+  std::unique_ptr<Fts5Peer> peer;
+  if (fts5) peer = std::make_unique<Fts5Peer>(dir.Join("fts5.db"));
   uint64_t raw_bytes = 0;
-  double indexing_seconds = 0;
+  double indexing_seconds = 0, peer_indexing_seconds = 0;
   for (int64_t done = 0; done < n;) {
     std::vector<retro::v1::Lesson> batch;
+    const int64_t first = done + 1;
     for (int64_t i = 0; i < absl::GetFlag(FLAGS_batch) && done < n; ++i, ++done) {
       batch.push_back(generator.Next());
       raw_bytes += batch.back().text().size();
+    }
+    if (peer) {
+      auto peer_start = Clock::now();
+      peer->Add(first, batch);
+      peer_indexing_seconds += std::chrono::duration<double>(Clock::now() - peer_start).count();
     }
     auto start = Clock::now();
     absl::Status status =
@@ -144,6 +240,48 @@ int main(int argc, char** argv) {
   std::printf("  p50 by round:");
   for (double p : round_p50) std::printf(" %.3f ms", p / 1000);
   std::printf("\n");
+
+  if (peer) {
+    // The same queries through FTS5, and how much its top 10 agrees.
+    std::vector<double> peer_all;
+    double overlap = 0;
+    int compared = 0;
+    retro::index::Viewer everyone;
+    everyone.sees_everything = true;
+    for (int64_t round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+      for (const auto& [kind, options] : queries) {
+        const std::string query = Fts5Query(options.query, kind == 5);
+        auto start = Clock::now();
+        std::vector<int64_t> theirs = peer->Search(query);
+        peer_all.push_back(Micros(Clock::now() - start));
+        if (round > 0) continue;
+        auto ours = index.Search("bench", everyone, options);
+        if (!ours.ok() || ours->hits.empty() || theirs.empty()) continue;
+        int shared = 0;
+        for (const auto& hit : ours->hits) {
+          int64_t doc = std::stoll(hit.lesson.name().substr(sizeof("lessons/") - 1));
+          shared += std::count(theirs.begin(), theirs.end(), doc) > 0;
+        }
+        overlap += static_cast<double>(shared) / std::min(ours->hits.size(), theirs.size());
+        ++compared;
+      }
+    }
+    const uint64_t peer_bytes = peer->SizeOnDisk();
+    const double ours_qps = 1e6 / (std::accumulate(all.begin(), all.end(), 0.0) / all.size());
+    const double peer_qps =
+        1e6 / (std::accumulate(peer_all.begin(), peer_all.end(), 0.0) / peer_all.size());
+    std::printf("peer SQLite FTS5 %s (porter, contentless, bm25), same corpus and queries:\n",
+                sqlite3_libversion());
+    std::printf("  indexing      %8.1f s  (retro %.1f s, %.2fx)\n", peer_indexing_seconds,
+                indexing_seconds, peer_indexing_seconds / indexing_seconds);
+    std::printf("  size on disk  %8.1f MB (retro %.1f MB, %.2fx)\n", peer_bytes / 1e6,
+                index_bytes / 1e6, static_cast<double>(index_bytes) / peer_bytes);
+    std::printf("  queries/s     %8.0f    (retro %.0f, %.2fx)  p50 %.3f ms  p99 %.3f ms\n",
+                peer_qps, ours_qps, ours_qps / peer_qps, Percentile(peer_all, 0.5) / 1000,
+                Percentile(peer_all, 0.99) / 1000);
+    std::printf("  top-10 overlap with retro: %.0f%% over %d queries\n",
+                compared ? 100 * overlap / compared : 0.0, compared);
+  }
 
   std::vector<double> suggest;
   for (int i = 0; i < (absl::GetFlag(FLAGS_suggest) ? 300 : 0); ++i) {
