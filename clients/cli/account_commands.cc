@@ -63,9 +63,7 @@ absl::Status Login(Context& context) {
   if (!me.ok()) return me.status();
   const std::string path = CredentialsPath();
   if (absl::Status status = SaveCredentialsFile(path, credentials); !status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(*me) << "\n";
-  } else {
+  if (!context.PrintJson(*me)) {
     context.out() << "Logged in to " << credentials.server << " as " << Identity(*me) << ".\n"
                   << "Saved to " << path << " (mode 0600).\n";
   }
@@ -84,10 +82,7 @@ absl::Status Logout(Context& context) {
 absl::Status ShowWhoAmI(Context& context) {
   absl::StatusOr<retro::v1::WhoAmIResponse> me = WhoAmI(context);
   if (!me.ok()) return me.status();
-  if (context.json()) {
-    context.out() << ToJson(*me) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(*me)) return absl::OkStatus();
   context.out() << Identity(*me) << "\n";
   if (!me->root()) {
     context.out() << "  name:   " << me->user().display_name() << "\n"
@@ -110,10 +105,7 @@ absl::Status CreateOrganization(Context& context) {
     return c->admin().CreateOrganization(ctx, request, &response);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(response)) return absl::OkStatus();
   // The secret alone on stdout, so `TOKEN=$(retro admin org create ...)` works.
   context.err() << "created " << response.organization().name() << " with administrator "
                 << response.admin_user().name()
@@ -133,9 +125,7 @@ absl::Status CreateTeam(Context& context) {
     return c->admin().CreateTeam(ctx, request, &team);
   });
   if (!status.ok()) return status;
-  if (context.json())
-    context.out() << ToJson(team) << "\n";
-  else
+  if (!context.PrintJson(team))
     context.out() << "created " << team.name() << " (" << team.display_name() << ")\n";
   return absl::OkStatus();
 }
@@ -157,9 +147,7 @@ absl::Status CreateUser(Context& context) {
     return c->admin().CreateUser(ctx, request, &created);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(created) << "\n";
-  } else {
+  if (!context.PrintJson(created)) {
     context.out() << "created " << created.name() << " ("
                   << EnumText(retro::v1::Role_descriptor(), created.role())
                   << ", teams: " << absl::StrJoin(created.team_ids(), ", ") << ")\n";
@@ -178,10 +166,7 @@ absl::Status IssueToken(Context& context) {
     return c->admin().IssueToken(ctx, request, &response);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(response)) return absl::OkStatus();
   context.err() << "issued " << response.token().name() << " for " << response.token().user()
                 << "; the token follows (shown once: store it safely)\n";
   context.out() << response.secret() << "\n";
@@ -196,9 +181,7 @@ absl::Status RevokeToken(Context& context) {
     return c->admin().RevokeToken(ctx, request, &token);
   });
   if (!status.ok()) return status;
-  if (context.json())
-    context.out() << ToJson(token) << "\n";
-  else
+  if (!context.PrintJson(token))
     context.out() << "revoked " << token.name() << " of " << token.user() << "\n";
   return absl::OkStatus();
 }
@@ -218,9 +201,7 @@ absl::Status Backup(Context& context) {
     return FromGrpc((*connection)->admin().CreateBackup(ctx.get(), request, &response));
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-  } else {
+  if (!context.PrintJson(response)) {
     context.out() << absl::StrFormat("backup written to %s on the server (%.1f MiB) at %s\n",
                                      response.directory(), response.size_bytes() / 1048576.0,
                                      TimeText(response.create_time()));

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "clients/cli/commands.h"
 #include "clients/cli/config.h"
+#include "clients/cli/output.h"
 
 namespace retro::cli {
 namespace {
@@ -71,6 +72,12 @@ absl::StatusOr<Connection*> Context::Connect(bool need_token) {
     connection_ = std::move(*connection);
   }
   return connection_.get();
+}
+
+bool Context::PrintJson(const google::protobuf::Message& message) {
+  if (!json()) return false;
+  out_ << ToJson(message) << "\n";
+  return true;
 }
 
 absl::Status Context::ConnectWith(const Credentials& credentials) {

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "clients/cli/args.h"
 #include "clients/cli/connection.h"
+#include "google/protobuf/message.h"
 
 namespace retro::cli {
 
@@ -27,6 +28,9 @@ class Context {
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
   bool json() const { return args_.Get("output") == "json"; }
+  // With --output json: prints `message` in protobuf's JSON mapping and
+  // returns true, and the command prints nothing else.
+  bool PrintJson(const google::protobuf::Message& message);
 
   absl::StatusOr<Connection*> Connect(bool need_token = true);
   // Connects with exactly these credentials (login checks a new token).

@@ -77,16 +77,8 @@ absl::StatusOr<retro::v1::LessonFilter> ParseFilter(const Args& args) {
   for (const std::string& v : args.GetAll("segment")) filter.add_segments(v);
   for (const std::string& v : args.GetAll("team")) filter.add_team_ids(LastId(v));
   for (const std::string& v : args.GetAll("tag")) filter.add_tags(v);
-  if (args.Has("from")) {
-    absl::StatusOr<retro::v1::Date> date = ParseDate("--from", args.Get("from"));
-    if (!date.ok()) return date.status();
-    *filter.mutable_close_date_from() = *date;
-  }
-  if (args.Has("to")) {
-    absl::StatusOr<retro::v1::Date> date = ParseDate("--to", args.Get("to"));
-    if (!date.ok()) return date.status();
-    *filter.mutable_close_date_to() = *date;
-  }
+  if (absl::Status s = DateFlag(args, "from", filter.mutable_close_date_from()); !s.ok()) return s;
+  if (absl::Status s = DateFlag(args, "to", filter.mutable_close_date_to()); !s.ok()) return s;
   absl::StatusOr<int64_t> votes = args.GetInt("min-votes", 0, 0, 1000000);
   if (!votes.ok()) return votes.status();
   filter.set_min_votes(static_cast<int32_t>(*votes));
@@ -134,10 +126,7 @@ absl::Status Search(Context& context) {
     return c->library().SearchLessons(ctx, request, &response);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(response)) return absl::OkStatus();
   std::ostream& out = context.out();
   for (const retro::v1::QueryCorrection& c : response.corrections()) {
     out << "(searched for \"" << c.corrected() << "\" instead of \"" << c.original() << "\")\n";
@@ -180,10 +169,7 @@ absl::Status ShowLesson(Context& context) {
     return c->library().GetLesson(ctx, request, &lesson);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(lesson) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(lesson)) return absl::OkStatus();
   std::ostream& out = context.out();
   out << lesson.text() << "\n\n"
       << "  " << EnumText(Annotation::Kind_descriptor(), lesson.kind()) << ", "
@@ -208,10 +194,7 @@ absl::Status Suggest(Context& context) {
     return c->library().SuggestLessons(ctx, request, &response);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(response)) return absl::OkStatus();
   if (response.lessons_size() == 0) context.out() << "(nothing learned before matches)\n";
   for (const retro::v1::SearchHit& hit : response.lessons()) {
     context.out() << "- " << hit.lesson().text() << "  [" << DealLine(hit.lesson().deal()) << "]\n";
@@ -321,10 +304,7 @@ absl::Status Recurring(Context& context) {
     return c->library().ListRecurringLessons(ctx, request, &response);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(response)) return absl::OkStatus();
   if (response.recurring_size() == 0) {
     context.out() << "(no lesson recurs across deals yet)\n";
     return absl::OkStatus();
@@ -341,16 +321,8 @@ absl::Status Recurring(Context& context) {
 absl::Status Insights(Context& context) {
   const Args& args = context.args();
   retro::v1::GetSearchInsightsRequest request;
-  if (args.Has("from")) {
-    absl::StatusOr<retro::v1::Date> date = ParseDate("--from", args.Get("from"));
-    if (!date.ok()) return date.status();
-    *request.mutable_from() = *date;
-  }
-  if (args.Has("to")) {
-    absl::StatusOr<retro::v1::Date> date = ParseDate("--to", args.Get("to"));
-    if (!date.ok()) return date.status();
-    *request.mutable_to() = *date;
-  }
+  if (absl::Status s = DateFlag(args, "from", request.mutable_from()); !s.ok()) return s;
+  if (absl::Status s = DateFlag(args, "to", request.mutable_to()); !s.ok()) return s;
   absl::StatusOr<int64_t> limit = args.GetInt("limit", 10, 1, 100);
   if (!limit.ok()) return limit.status();
   request.set_max_results(static_cast<int32_t>(*limit));
@@ -359,10 +331,7 @@ absl::Status Insights(Context& context) {
     return c->library().GetSearchInsights(ctx, request, &response);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(response)) return absl::OkStatus();
   Table top({"SEARCHES", "TOP QUERY"});
   for (const auto& q : response.top_queries()) top.AddRow({absl::StrCat(q.count()), q.query()});
   top.Print(context.out());

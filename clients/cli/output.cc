@@ -14,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "clients/cli/args.h"
 
 namespace retro::cli {
 namespace {
@@ -134,6 +135,14 @@ absl::StatusOr<retro::v1::Date> ParseDate(absl::string_view flag, absl::string_v
   date.set_month(month);
   date.set_day(day);
   return date;
+}
+
+absl::Status DateFlag(const Args& args, absl::string_view name, retro::v1::Date* date) {
+  if (!args.Has(name)) return absl::OkStatus();
+  absl::StatusOr<retro::v1::Date> parsed = ParseDate(absl::StrCat("--", name), args.Get(name));
+  if (!parsed.ok()) return parsed.status();
+  *date = *parsed;
+  return absl::OkStatus();
 }
 
 std::string DateText(const retro::v1::Date& date) {

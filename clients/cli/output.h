@@ -54,6 +54,9 @@ std::string Choices(const google::protobuf::EnumDescriptor* type);
 
 // "2026-10-01" -> Date; INVALID_ARGUMENT naming the flag otherwise.
 absl::StatusOr<retro::v1::Date> ParseDate(absl::string_view flag, absl::string_view text);
+// Sets *date from the flag --`name` when it is given.
+class Args;
+absl::Status DateFlag(const Args& args, absl::string_view name, retro::v1::Date* date);
 std::string DateText(const retro::v1::Date& date);
 // "2026-11-22 14:03" in local time, or "" for an unset timestamp.
 std::string TimeText(const google::protobuf::Timestamp& time);

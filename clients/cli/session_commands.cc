@@ -87,9 +87,7 @@ void PrintSession(Context& context, const Session& session) {
 }
 
 absl::Status ReplyWithSession(Context& context, const Session& session, const std::string& what) {
-  if (context.json()) {
-    context.out() << ToJson(session) << "\n";
-  } else {
+  if (!context.PrintJson(session)) {
     context.out() << session.name() << " " << what << ": "
                   << EnumText(retro::v1::SessionState_descriptor(), session.state());
     if (session.stage() != 0) context.out() << ", stage " << StageText(session.stage());
@@ -169,9 +167,7 @@ absl::Status CreateSession(Context& context) {
     return c->sessions().CreateSession(ctx, request, &created);
   });
   if (!status.ok()) return status;
-  if (context.json())
-    context.out() << ToJson(created) << "\n";
-  else
+  if (!context.PrintJson(created))
     context.out() << "created " << created.name() << " (draft): " << created.title() << "\n";
   return absl::OkStatus();
 }
@@ -201,10 +197,7 @@ absl::Status ListSessions(Context& context) {
     request.set_page_token(page.next_page_token());
     all.set_next_page_token(page.next_page_token());
   } while (!request.page_token().empty() && all.sessions_size() < *limit);
-  if (context.json()) {
-    context.out() << ToJson(all) << "\n";
-    return absl::OkStatus();
-  }
+  if (context.PrintJson(all)) return absl::OkStatus();
   Table table({"SESSION", "STATE", "STAGE", "OUTCOME", "ACCOUNT", "TITLE", "UPDATED"}, 48);
   for (const Session& s : all.sessions()) {
     table.AddRow({LastId(s.name()), EnumText(retro::v1::SessionState_descriptor(), s.state()),
@@ -400,10 +393,7 @@ absl::Status Annotate(Context& context) {
     return c->annotations().AddAnnotation(ctx, request, &added);
   });
   if (!status.ok()) return status;
-  if (context.json())
-    context.out() << ToJson(added) << "\n";
-  else
-    context.out() << added.name() << "\n";
+  if (!context.PrintJson(added)) context.out() << added.name() << "\n";
   return absl::OkStatus();
 }
 
@@ -446,9 +436,7 @@ absl::Status Vote(Context& context) {
     return c->annotations().VoteAnnotation(ctx, request, &annotation);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(annotation) << "\n";
-  } else {
+  if (!context.PrintJson(annotation)) {
     context.out() << annotation.name() << ": " << annotation.vote_count() << " vote"
                   << (annotation.vote_count() == 1 ? "" : "s") << "\n";
   }
@@ -471,9 +459,7 @@ absl::Status Group(Context& context) {
     return c->annotations().GroupAnnotations(ctx, request, &response);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(response) << "\n";
-  } else {
+  if (!context.PrintJson(response)) {
     context.out() << (request.ungroup() ? "ungrouped " : "grouped ") << response.annotations_size()
                   << " annotation" << (response.annotations_size() == 1 ? "" : "s") << " "
                   << (request.ungroup() ? "from " : "under ") << LastId(request.group()) << "\n";
@@ -489,11 +475,7 @@ absl::Status AddAction(Context& context) {
   ActionItem* item = request.mutable_action_item();
   item->set_text(args.positional(1));
   if (args.Has("owner")) item->set_owner(LastId(args.Get("owner")));
-  if (args.Has("due")) {
-    absl::StatusOr<retro::v1::Date> due = ParseDate("--due", args.Get("due"));
-    if (!due.ok()) return due.status();
-    *item->mutable_due_date() = *due;
-  }
+  if (absl::Status s = DateFlag(args, "due", item->mutable_due_date()); !s.ok()) return s;
   if (args.Has("from")) {
     item->set_source_annotation(
         absl::StrCat(request.parent(), "/annotations/", LastId(args.Get("from"))));
@@ -503,10 +485,7 @@ absl::Status AddAction(Context& context) {
     return c->annotations().AddActionItem(ctx, request, &added);
   });
   if (!status.ok()) return status;
-  if (context.json())
-    context.out() << ToJson(added) << "\n";
-  else
-    context.out() << added.name() << "\n";
+  if (!context.PrintJson(added)) context.out() << added.name() << "\n";
   return absl::OkStatus();
 }
 
@@ -565,9 +544,7 @@ absl::Status UpdateAction(Context& context, ActionItem::Status forced_status) {
     return c->annotations().UpdateActionItem(ctx, request, &updated);
   });
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.out() << ToJson(updated) << "\n";
-  } else {
+  if (!context.PrintJson(updated)) {
     context.out() << updated.name() << ": "
                   << EnumText(ActionItem::Status_descriptor(), updated.status()) << ", owner "
                   << LastId(updated.owner()) << "\n";
