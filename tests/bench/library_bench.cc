@@ -8,12 +8,13 @@
 // latency percentiles of top-10 queries by kind and of suggestions. Prints
 // figures only; it asserts nothing about time.
 //
-// The peer, same corpus, same queries, same run: SQLite FTS5 (porter
-// stemming, contentless, ranked by bm25(), top 10, one thread), with its
-// indexing time, size on disk, queries a second and the overlap of its top
-// 10 with ours (a sanity check: retro also filters by who may see a lesson,
-// which the peer does not).
+// The peers, same corpus, same queries, same run: SQLite FTS5 (porter
+// stemming, contentless, ranked by bm25()) and Xapian (English stemmer,
+// BM25Weight), top 10, one thread, each with its indexing time, size on
+// disk, queries a second and the overlap of its top 10 with ours (a sanity
+// check: retro also filters by who may see a lesson, which peers do not).
 #include <sqlite3.h>
+#include <xapian.h>
 
 #include <algorithm>
 #include <chrono>
@@ -26,6 +27,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "storage/database.h"
@@ -40,7 +42,7 @@ ABSL_FLAG(int64_t, batch, 5000, "lessons per indexing write");
 ABSL_FLAG(std::string, kinds, "",
           "only these query kinds, e.g. \"1,2\" (0 one word ... 5 filtered); all when empty");
 ABSL_FLAG(bool, suggest, true, "also time suggestions");
-ABSL_FLAG(bool, fts5, true, "also run the SQLite FTS5 peer");
+ABSL_FLAG(bool, peers, true, "also run the SQLite FTS5 and Xapian peers");
 
 namespace {
 
@@ -71,9 +73,33 @@ std::string Fts5Query(const std::string& query, bool filtered) {
   return out;
 }
 
-// SQLite FTS5 over the same corpus, in a file of its own.
-class Fts5Peer {
+// A search engine a team might pick instead, fed the same corpus.
+class Peer {
  public:
+  virtual ~Peer() = default;
+  virtual std::string Name() const = 0;
+  // One durable write of a batch; rowids/docids start at first_rowid.
+  virtual void Add(int64_t first_rowid, const std::vector<retro::v1::Lesson>& lessons) = 0;
+  // Top 10 ids for one of the generator's queries (kind 5: filtered).
+  virtual std::vector<int64_t> Search(const std::string& query, int kind) = 0;
+  virtual uint64_t SizeOnDisk() = 0;
+};
+
+uint64_t DirectorySize(const std::string& path) {
+  uint64_t total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
+    if (entry.is_regular_file(error)) total += entry.file_size(error);
+  }
+  return total;
+}
+
+// SQLite FTS5 over the same corpus, in a file of its own.
+class Fts5Peer : public Peer {
+ public:
+  std::string Name() const override {
+    return absl::StrCat("SQLite FTS5 ", sqlite3_libversion(), " (porter, contentless, bm25)");
+  }
   explicit Fts5Peer(const std::string& path) : path_(path) {
     sqlite3_open(path.c_str(), &db_);
     Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
@@ -88,13 +114,13 @@ class Fts5Peer {
                        "LIMIT 10",
                        -1, &search_, nullptr);
   }
-  ~Fts5Peer() {
+  ~Fts5Peer() override {
     sqlite3_finalize(insert_);
     sqlite3_finalize(search_);
     sqlite3_close(db_);
   }
   // One transaction, synced, like one of retro's indexing writes.
-  void Add(int64_t first_rowid, const std::vector<retro::v1::Lesson>& lessons) {
+  void Add(int64_t first_rowid, const std::vector<retro::v1::Lesson>& lessons) override {
     Exec("BEGIN");
     for (size_t i = 0; i < lessons.size(); ++i) {
       const retro::v1::Lesson& lesson = lessons[i];
@@ -108,14 +134,15 @@ class Fts5Peer {
     }
     Exec("COMMIT");
   }
-  std::vector<int64_t> Search(const std::string& query) {
+  std::vector<int64_t> Search(const std::string& text, int kind) override {
+    const std::string query = Fts5Query(text, kind == 5);
     std::vector<int64_t> rowids;
     sqlite3_bind_text(search_, 1, query.c_str(), -1, SQLITE_TRANSIENT);
     while (sqlite3_step(search_) == SQLITE_ROW) rowids.push_back(sqlite3_column_int64(search_, 0));
     sqlite3_reset(search_);
     return rowids;
   }
-  uint64_t SizeOnDisk() {
+  uint64_t SizeOnDisk() override {
     Exec("PRAGMA wal_checkpoint(TRUNCATE)");
     std::error_code error;
     return std::filesystem::file_size(path_, error);
@@ -127,6 +154,59 @@ class Fts5Peer {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
   sqlite3_stmt* search_ = nullptr;
+};
+
+// Xapian over the same corpus: English stemming, BM25, boolean filter terms.
+class XapianPeer : public Peer {
+ public:
+  explicit XapianPeer(const std::string& path)
+      : path_(path), db_(path, Xapian::DB_CREATE_OR_OVERWRITE) {
+    indexer_.set_stemmer(Xapian::Stem("en"));
+    indexer_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    parser_.set_stemmer(Xapian::Stem("en"));
+    parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    parser_.set_default_op(Xapian::Query::OP_AND);
+    parser_.set_database(db_);
+  }
+  std::string Name() const override {
+    return absl::StrCat("Xapian ", Xapian::version_string(), " (English stemmer, BM25)");
+  }
+  void Add(int64_t first_rowid, const std::vector<retro::v1::Lesson>& lessons) override {
+    for (size_t i = 0; i < lessons.size(); ++i) {
+      Xapian::Document document;
+      indexer_.set_document(document);
+      indexer_.index_text(lessons[i].text());
+      if (lessons[i].deal().outcome() == retro::v1::LOST) document.add_boolean_term("XOlost");
+      document.add_boolean_term("XI" + absl::AsciiStrToLower(lessons[i].deal().industry()));
+      db_.replace_document(static_cast<Xapian::docid>(first_rowid + static_cast<int64_t>(i)),
+                           document);
+    }
+    db_.commit();  // durable, like one of retro's synced writes
+  }
+  std::vector<int64_t> Search(const std::string& text, int kind) override {
+    Xapian::Query query = parser_.parse_query(text, Xapian::QueryParser::FLAG_PHRASE |
+                                                        Xapian::QueryParser::FLAG_WILDCARD |
+                                                        Xapian::QueryParser::FLAG_DEFAULT);
+    if (kind == 5) {
+      query = Xapian::Query(Xapian::Query::OP_FILTER, query,
+                            Xapian::Query(Xapian::Query::OP_AND, Xapian::Query("XOlost"),
+                                          Xapian::Query("XIhealthcare")));
+    }
+    Xapian::Enquire enquire(db_);
+    enquire.set_weighting_scheme(Xapian::BM25Weight());
+    enquire.set_query(query);
+    std::vector<int64_t> ids;
+    Xapian::MSet matches = enquire.get_mset(0, 10);
+    for (auto it = matches.begin(); it != matches.end(); ++it) ids.push_back(*it);
+    return ids;
+  }
+  uint64_t SizeOnDisk() override { return DirectorySize(path_); }
+
+ private:
+  std::string path_;
+  Xapian::WritableDatabase db_;
+  Xapian::TermGenerator indexer_;
+  Xapian::QueryParser parser_;
 };
 
 int Fail(const absl::Status& status) {
@@ -146,11 +226,14 @@ int main(int argc, char** argv) {
   retro::bench::LessonGenerator generator;
 
   // Indexing, in publish-sized batches through the real write path.
-  const bool fts5 = absl::GetFlag(FLAGS_fts5);
-  std::unique_ptr<Fts5Peer> peer;
-  if (fts5) peer = std::make_unique<Fts5Peer>(dir.Join("fts5.db"));
+  std::vector<std::unique_ptr<Peer>> peers;
+  if (absl::GetFlag(FLAGS_peers)) {
+    peers.push_back(std::make_unique<Fts5Peer>(dir.Join("fts5.db")));
+    peers.push_back(std::make_unique<XapianPeer>(dir.Join("xapian")));
+  }
+  std::vector<double> peer_indexing_seconds(peers.size());
   uint64_t raw_bytes = 0;
-  double indexing_seconds = 0, peer_indexing_seconds = 0;
+  double indexing_seconds = 0;
   for (int64_t done = 0; done < n;) {
     std::vector<retro::v1::Lesson> batch;
     const int64_t first = done + 1;
@@ -158,10 +241,10 @@ int main(int argc, char** argv) {
       batch.push_back(generator.Next());
       raw_bytes += batch.back().text().size();
     }
-    if (peer) {
+    for (size_t p = 0; p < peers.size(); ++p) {
       auto peer_start = Clock::now();
-      peer->Add(first, batch);
-      peer_indexing_seconds += std::chrono::duration<double>(Clock::now() - peer_start).count();
+      peers[p]->Add(first, batch);
+      peer_indexing_seconds[p] += std::chrono::duration<double>(Clock::now() - peer_start).count();
     }
     auto start = Clock::now();
     absl::Status status =
@@ -241,18 +324,19 @@ int main(int argc, char** argv) {
   for (double p : round_p50) std::printf(" %.3f ms", p / 1000);
   std::printf("\n");
 
-  if (peer) {
-    // The same queries through FTS5, and how much its top 10 agrees.
+  retro::index::Viewer everyone;
+  everyone.sees_everything = true;
+  const double ours_qps = 1e6 / (std::accumulate(all.begin(), all.end(), 0.0) / all.size());
+  for (size_t p = 0; p < peers.size(); ++p) {
+    // The same queries through the peer, and how much its top 10 agrees.
+    Peer& peer = *peers[p];
     std::vector<double> peer_all;
     double overlap = 0;
     int compared = 0;
-    retro::index::Viewer everyone;
-    everyone.sees_everything = true;
     for (int64_t round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
       for (const auto& [kind, options] : queries) {
-        const std::string query = Fts5Query(options.query, kind == 5);
         auto start = Clock::now();
-        std::vector<int64_t> theirs = peer->Search(query);
+        std::vector<int64_t> theirs = peer.Search(options.query, kind);
         peer_all.push_back(Micros(Clock::now() - start));
         if (round > 0) continue;
         auto ours = index.Search("bench", everyone, options);
@@ -266,19 +350,19 @@ int main(int argc, char** argv) {
         ++compared;
       }
     }
-    const uint64_t peer_bytes = peer->SizeOnDisk();
-    const double ours_qps = 1e6 / (std::accumulate(all.begin(), all.end(), 0.0) / all.size());
+    const uint64_t peer_bytes = peer.SizeOnDisk();
     const double peer_qps =
         1e6 / (std::accumulate(peer_all.begin(), peer_all.end(), 0.0) / peer_all.size());
-    std::printf("peer SQLite FTS5 %s (porter, contentless, bm25), same corpus and queries:\n",
-                sqlite3_libversion());
-    std::printf("  indexing      %8.1f s  (retro %.1f s, %.2fx)\n", peer_indexing_seconds,
-                indexing_seconds, peer_indexing_seconds / indexing_seconds);
-    std::printf("  size on disk  %8.1f MB (retro %.1f MB, %.2fx)\n", peer_bytes / 1e6,
-                index_bytes / 1e6, static_cast<double>(index_bytes) / peer_bytes);
-    std::printf("  queries/s     %8.0f    (retro %.0f, %.2fx)  p50 %.3f ms  p99 %.3f ms\n",
-                peer_qps, ours_qps, ours_qps / peer_qps, Percentile(peer_all, 0.5) / 1000,
-                Percentile(peer_all, 0.99) / 1000);
+    std::printf("peer %s, same corpus and queries:\n", peer.Name().c_str());
+    std::printf("  indexing      %8.1f s  (retro %.1f s: %.2fx the peer's time)\n",
+                peer_indexing_seconds[p], indexing_seconds,
+                indexing_seconds / peer_indexing_seconds[p]);
+    std::printf("  size on disk  %8.1f MB (retro %.1f MB: %.2fx the peer's size)\n",
+                peer_bytes / 1e6, index_bytes / 1e6, static_cast<double>(index_bytes) / peer_bytes);
+    std::printf(
+        "  queries/s     %8.0f    (retro %.0f: %.2fx the peer's)  p50 %.3f ms  p99 %.3f ms\n",
+        peer_qps, ours_qps, ours_qps / peer_qps, Percentile(peer_all, 0.5) / 1000,
+        Percentile(peer_all, 0.99) / 1000);
     std::printf("  top-10 overlap with retro: %.0f%% over %d queries\n",
                 compared ? 100 * overlap / compared : 0.0, compared);
   }
