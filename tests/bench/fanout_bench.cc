@@ -41,6 +41,7 @@
 #include "retro/v1/admin_service.grpc.pb.h"
 #include "retro/v1/annotation_service.grpc.pb.h"
 #include "retro/v1/session_service.grpc.pb.h"
+#include "tests/bench/live_session.h"
 #include "tests/testing/retrod_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -201,13 +202,6 @@ ProcessUsage Usage(pid_t pid) {
   return usage;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(buffer.str()));
-}
-
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -352,34 +346,19 @@ int main(int argc, char** argv) {
       }
       auto setup_channel =
           grpc::CreateChannel(retrod.address(), grpc::InsecureChannelCredentials());
-      auto admin = retro::v1::AdminService::NewStub(setup_channel);
-      auto sessions = retro::v1::SessionService::NewStub(setup_channel);
-      auto annotations = retro::v1::AnnotationService::NewStub(setup_channel);
       auto context = [](const std::string& token) {
         auto c = std::make_unique<grpc::ClientContext>();
         c->AddMetadata("authorization", "Bearer " + token);
         c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
         return c;
       };
-      retro::v1::CreateOrganizationRequest org;
-      org.set_organization_id("bench");
-      org.set_admin_user_id("presenter");
-      retro::v1::CreateOrganizationResponse made;
-      grpc::Status status =
-          admin->CreateOrganization(context(ReadFile(dir.Join("root_token"))).get(), org, &made);
-      const std::string token = made.admin_token();
-      retro::v1::CreateSessionRequest create;
-      create.mutable_session()->set_title("Company-wide loss review");
-      create.mutable_session()->set_visibility(retro::v1::ORGANIZATION);
-      retro::v1::Session session;
-      if (status.ok()) status = sessions->CreateSession(context(token).get(), create, &session);
-      retro::v1::StartSessionRequest start;
-      start.set_name(session.name());
-      if (status.ok()) status = sessions->StartSession(context(token).get(), start, &session);
-      if (!status.ok()) {
-        std::fprintf(stderr, "setup failed: %s\n", status.error_message().c_str());
+      absl::StatusOr<retro::bench::LiveSession> live =
+          retro::bench::OpenLiveSession(setup_channel, dir.Join("root_token"));
+      if (!live.ok()) {
+        std::fprintf(stderr, "%s\n", std::string(live.status().message()).c_str());
         return 1;
       }
+      const std::string& token = live->token;
 
       // Watchers, spread over connections.
       const int per_channel = absl::GetFlag(FLAGS_streams_per_channel);
@@ -400,7 +379,7 @@ int main(int argc, char** argv) {
       std::vector<std::unique_ptr<RetroWatcher>> streams;
       for (int w = 0; w < watchers; ++w) {
         streams.push_back(std::make_unique<RetroWatcher>(
-            stubs[w / per_channel].get(), token, session.name(), &schedule, &samples, &count_from));
+            stubs[w / per_channel].get(), token, live->name, &schedule, &samples, &count_from));
       }
       // Every watcher live before the clock starts.
       for (int i = 0; i < 300 && streams.back()->watchers_seen() < watchers; ++i) {
@@ -417,7 +396,7 @@ int main(int argc, char** argv) {
       SendOnSchedule(schedule, total, 8, [&](int64_t k) {
         thread_local int mine = thread_index++;
         retro::v1::AddAnnotationRequest request;
-        request.set_parent(session.name());
+        request.set_parent(live->name);
         request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
         request.mutable_annotation()->set_text(
             absl::StrCat(k, " Engage procurement before the proposal stage"));

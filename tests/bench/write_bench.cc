@@ -40,6 +40,7 @@
 #include "retro/v1/admin_service.grpc.pb.h"
 #include "retro/v1/annotation_service.grpc.pb.h"
 #include "retro/v1/session_service.grpc.pb.h"
+#include "tests/bench/live_session.h"
 #include "tests/testing/retrod_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -201,13 +202,6 @@ class SqlitePeer {
   bool ok_ = true;
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(buffer.str()));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -235,32 +229,13 @@ int main(int argc, char** argv) {
     channels.push_back(
         grpc::CreateCustomChannel(retrod.address(), grpc::InsecureChannelCredentials(), arguments));
   }
-  auto admin = retro::v1::AdminService::NewStub(channels[0]);
-  auto sessions = retro::v1::SessionService::NewStub(channels[0]);
-  const std::string root = ReadFile(dir.Join("root_token"));
-
-  retro::v1::CreateOrganizationRequest org;
-  org.set_organization_id("bench");
-  org.set_admin_user_id("admin");
-  retro::v1::CreateOrganizationResponse made;
-  grpc::Status status = admin->CreateOrganization(Context(root).get(), org, &made);
-  if (!status.ok()) {
-    std::fprintf(stderr, "setup failed: %s\n", status.error_message().c_str());
+  absl::StatusOr<retro::bench::LiveSession> live =
+      retro::bench::OpenLiveSession(channels[0], dir.Join("root_token"));
+  if (!live.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(live.status().message()).c_str());
     return 1;
   }
-  const std::string token = made.admin_token();
-  retro::v1::CreateSessionRequest create;
-  create.mutable_session()->set_title("Company-wide loss review");
-  create.mutable_session()->set_visibility(retro::v1::ORGANIZATION);
-  retro::v1::Session session;
-  status = sessions->CreateSession(Context(token).get(), create, &session);
-  retro::v1::StartSessionRequest start;
-  start.set_name(session.name());
-  if (status.ok()) status = sessions->StartSession(Context(token).get(), start, &session);
-  if (!status.ok()) {
-    std::fprintf(stderr, "setup failed: %s\n", status.error_message().c_str());
-    return 1;
-  }
+  const std::string& token = live->token;
 
   std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>> annotation_stubs;
   // Health/Check through the generic stub: an empty request is an empty
@@ -273,7 +248,7 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> sequence{0};
   auto add = [&](int client) {
     retro::v1::AddAnnotationRequest request;
-    request.set_parent(session.name());
+    request.set_parent(live->name);
     request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
     request.mutable_annotation()->set_text(
         absl::StrCat("Confirm the economic buyer before the proposal, note ", ++sequence));

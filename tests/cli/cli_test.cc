@@ -22,6 +22,7 @@
 #include "retro/v1/annotation_service.pb.h"
 #include "retro/v1/library_service.pb.h"
 #include "retro/v1/session_service.pb.h"
+#include "tests/testing/certificates.h"
 #include "tests/testing/retrod_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -399,37 +400,21 @@ TEST_F(CliTest, AnOperatorBacksUpWhileServingAndTheBackupRestores) {
 }
 
 TEST_F(CliTest, SpeaksTlsWithCaAndMutualTlsWithAClientCertificate) {
-  const std::string certs = dir_.Join("certs");
-  mkdir(certs.c_str(), 0700);
-  const std::string script =
-      "set -e; cd '" + certs +
-      "'; "
-      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
-      "-subj /CN=retro-cli-test-ca 2>/dev/null; "
-      "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > san.ext; "
-      "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost "
-      "2>/dev/null; "
-      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
-      "-days 1 -extfile san.ext 2>/dev/null; "
-      "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=laptop "
-      "2>/dev/null; "
-      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem "
-      "-days 1 2>/dev/null";
-  ASSERT_EQ(std::system(("bash -c \"" + script + "\"").c_str()), 0) << "openssl failed";
-
+  retro::testing::Certificates certificates;
+  ASSERT_TRUE(certificates.ok()) << "openssl failed";
   retrod_->Terminate();
   retrod_ = std::make_unique<retro::testing::RetrodProcess>(
       RETROD_PATH, dir_.Join("tls-data"), dir_.Join("tls_root_token"), dir_.Join("tls.log"));
-  retrod_->set_extra_args({"--tls_cert=" + certs + "/server.pem",
-                           "--tls_key=" + certs + "/server.key",
-                           "--tls_client_ca=" + certs + "/ca.pem"});
+  retrod_->set_extra_args({"--tls_cert=" + certificates.Path("server.pem"),
+                           "--tls_key=" + certificates.Path("server.key"),
+                           "--tls_client_ca=" + certificates.Path("ca.pem")});
   std::string error;
   ASSERT_TRUE(retrod_->Start(&error)) << error;
   const std::string root =
       std::string(absl::StripAsciiWhitespace(ReadAll(dir_.Join("tls_root_token"))));
-  const std::string ca = "--ca=" + certs + "/ca.pem";
-  const std::string cert = "--cert=" + certs + "/client.pem";
-  const std::string key = "--key=" + certs + "/client.key";
+  const std::string ca = "--ca=" + certificates.Path("ca.pem");
+  const std::string cert = "--cert=" + certificates.Path("client.pem");
+  const std::string key = "--key=" + certificates.Path("client.key");
 
   Result plaintext = Run({"whoami", "--timeout", "5"}, root);
   EXPECT_EQ(plaintext.code, 1);
@@ -442,7 +427,7 @@ TEST_F(CliTest, SpeaksTlsWithCaAndMutualTlsWithAClientCertificate) {
   Result login = Run({"login", "--server", retrod_->address(), "--token", root, ca, cert, key});
   ASSERT_EQ(login.code, 0) << login.err;
   EXPECT_THAT(ReadAll(dir_.Join("home/.config/retro/credentials")),
-              HasSubstr("ca=" + certs + "/ca.pem"));
+              HasSubstr("ca=" + certificates.Path("ca.pem")));
   EXPECT_THAT(Ok({"whoami"}), StartsWith("root"));
 }
 

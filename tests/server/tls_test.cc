@@ -6,6 +6,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
+#include "tests/testing/certificates.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_server.h"
 
@@ -19,34 +20,7 @@ std::string Read(const std::string& path) {
   return content.str();
 }
 
-// A CA, a server certificate for 127.0.0.1 and a client certificate.
-class Certificates {
- public:
-  Certificates() {
-    std::string d = dir_.path();
-    std::string script =
-        "set -e; cd '" + d +
-        "'; "
-        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
-        "-subj /CN=retro-test-ca 2>/dev/null; "
-        "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > san.ext; "
-        "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
-        "-subj /CN=localhost 2>/dev/null; "
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out server.pem -days 1 -extfile san.ext 2>/dev/null; "
-        "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
-        "-subj /CN=retro-client 2>/dev/null; "
-        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out client.pem -days 1 2>/dev/null";
-    ok_ = std::system(("bash -c \"" + script + "\"").c_str()) == 0;
-  }
-  bool ok() const { return ok_; }
-  std::string Path(const std::string& name) const { return dir_.Join(name); }
-
- private:
-  retro::testing::TempDir dir_;
-  bool ok_ = false;
-};
+using retro::testing::Certificates;
 
 grpc::Status WhoAmI(std::shared_ptr<grpc::Channel> channel, const std::string& token) {
   auto stub = retro::v1::AdminService::NewStub(channel);
