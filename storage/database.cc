@@ -6,12 +6,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
+#include "storage/retryable_writes.h"
 #include "storage/status_macros.h"
 
 namespace retro::storage {
@@ -67,7 +69,14 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  db_options.env = options.env ? options.env : rocksdb::Env::Default();
+  std::unique_ptr<Database> database(new Database());
+  rocksdb::Env* base_env = options.env ? options.env : rocksdb::Env::Default();
+  database->env_ =
+      rocksdb::NewCompositeEnv(NewRetryableWritesFileSystem(base_env->GetFileSystem()));
+  db_options.env = database->env_.get();
+  // After disk trouble RocksDB refuses writes and retries resuming this
+  // often by itself (see retryable_writes.h).
+  db_options.bgerror_resume_retry_interval = absl::ToInt64Microseconds(kResumeInterval);
   db_options.IncreaseParallelism(2);
   db_options.max_open_files = 512;
   // Many writers commit through one leader; each still waits for the sync.
@@ -86,12 +95,12 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (const char* name : kTableNames) descriptors.emplace_back(name, cf_options);
 
-  std::unique_ptr<Database> database(new Database());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
   if (!s.ok()) return FromRocks(s, absl::StrCat("opening database at ", options.path));
   database->db_.reset(db);
+  database->log_ = options.log;
   // handles[0] is the default column family, which retro does not use.
   database->handles_.assign(handles.begin(), handles.end());
   return database;
@@ -132,9 +141,49 @@ absl::Status Database::WriteBatch(const Batch& batch, bool sync) {
     }
     if (!s.ok()) return FromRocks(s, "building write batch");
   }
+  RETURN_IF_ERROR(ResumeIfFailed());
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  return FromRocks(db_->Write(write_options, &write_batch), "writing");
+  absl::Status status = FromRocks(db_->Write(write_options, &write_batch), "writing");
+  if (absl::IsUnavailable(status)) {
+    status = absl::UnavailableError(
+        absl::StrCat("the data directory cannot be written: ", status.message()));
+    NoteWriteFailure(status);
+  }
+  return status;
+}
+
+bool Database::writable() const { return !failing_.load(std::memory_order_acquire); }
+
+void Database::NoteWriteFailure(const absl::Status& failure) {
+  absl::MutexLock lock(&health_mu_);
+  last_failure_ = failure;
+  last_resume_attempt_ = absl::Now();
+  if (failing_.exchange(true)) return;
+  if (log_) {
+    log_("storage: writes are failing, the data directory cannot be written (" +
+         std::string(failure.message()) + "); reads go on, writes resume when it can");
+  }
+}
+
+absl::Status Database::ResumeIfFailed() {
+  if (!failing_.load(std::memory_order_acquire)) return absl::OkStatus();
+  absl::MutexLock lock(&health_mu_);
+  if (!failing_.load()) return absl::OkStatus();  // Another writer resumed it.
+  const absl::Time now = absl::Now();
+  if (now - last_resume_attempt_ < kResumeInterval) return last_failure_;
+  last_resume_attempt_ = now;
+  // Resume flushes the memtables and starts a new write-ahead log, so it
+  // fails for as long as the disk does.
+  absl::Status resumed = FromRocks(db_->Resume(), "resuming writes");
+  if (!resumed.ok()) {
+    last_failure_ = absl::UnavailableError(
+        absl::StrCat("the data directory cannot be written (still failing): ", resumed.message()));
+    return last_failure_;
+  }
+  failing_.store(false, std::memory_order_release);
+  if (log_) log_("storage: writes resumed");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> Database::Get(Table table, absl::string_view key) {

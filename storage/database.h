@@ -8,6 +8,7 @@
 // durable.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,6 +18,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace rocksdb {
 class DB;
@@ -48,10 +51,16 @@ struct DatabaseOptions {
   std::string path;
   // Borrowed; nullptr means the default Env. Tests inject faulty ones.
   rocksdb::Env* env = nullptr;
+  // Receives one line when writes start failing (disk full, read-only, I/O
+  // error) and one when they work again. May be empty.
+  std::function<void(const std::string&)> log;
 };
 
 class Database {
  public:
+  // How often a failing database is asked to resume writes.
+  static constexpr absl::Duration kResumeInterval = absl::Milliseconds(200);
+
   // A set of writes applied atomically by Database::Write. Not thread-safe.
   class Batch {
    public:
@@ -83,7 +92,11 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Applies the batch atomically and syncs it before returning. Disk
-  // trouble (full, read-only, I/O error) is UNAVAILABLE.
+  // trouble (full, read-only, I/O error) is UNAVAILABLE, and nothing of the
+  // batch is applied. RocksDB then refuses every write until it is resumed:
+  // each later write first tries to resume it (at most every
+  // kResumeInterval), so writes work again, without a restart, as soon as
+  // the disk does. Reads keep working throughout.
   [[nodiscard]] absl::Status Write(const Batch& batch);
   // Applies the batch without waiting for the disk: only for what nobody was
   // promised (search statistics), never for acknowledged writes.
@@ -107,6 +120,9 @@ class Database {
   // are hard-linked where possible. Returns the bytes in the copy.
   [[nodiscard]] absl::StatusOr<uint64_t> Checkpoint(const std::string& directory);
 
+  // False while writes are failing (see Write).
+  bool writable() const;
+
   // The greatest key starting with prefix, if any.
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> LastKeyWithPrefix(
       Table table, absl::string_view prefix);
@@ -115,9 +131,22 @@ class Database {
   Database() = default;
   rocksdb::ColumnFamilyHandle* Handle(Table table) const;
   absl::Status WriteBatch(const Batch& batch, bool sync);
+  // While writes are failing: tries to resume RocksDB (at most every
+  // kResumeInterval); the last failure when still failing.
+  absl::Status ResumeIfFailed();
+  void NoteWriteFailure(const absl::Status& failure);
 
+  // Declared before db_, so it outlives it.
+  std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // Owned; indexed by Table.
+  std::function<void(const std::string&)> log_;
+
+  // Write health. failing_ is read without the lock on every write.
+  std::atomic<bool> failing_{false};
+  absl::Mutex health_mu_;
+  absl::Status last_failure_ ABSL_GUARDED_BY(health_mu_);
+  absl::Time last_resume_attempt_ ABSL_GUARDED_BY(health_mu_) = absl::InfinitePast();
 };
 
 }  // namespace retro::storage

@@ -33,7 +33,7 @@ class KvEventLogTest : public ::testing::Test {
   void Reopen() {
     log_.reset();
     database_.reset();
-    auto db = Database::Open({dir_.Join("db")});
+    auto db = Database::Open({dir_.Join("db"), nullptr, nullptr});
     ASSERT_TRUE(db.ok()) << db.status();
     database_ = std::move(*db);
     log_ = std::make_unique<KvEventLog>(*database_);

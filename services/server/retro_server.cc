@@ -71,7 +71,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view 
 absl::Status RebuildLibrary(const std::string& data_dir,
                             const std::function<void(uint64_t, uint64_t)>& progress) {
   ASSIGN_OR_RETURN(std::unique_ptr<storage::Database> database,
-                   storage::Database::Open({data_dir, nullptr}));
+                   storage::Database::Open({data_dir, nullptr, nullptr}));
   index::LessonIndex lesson_index(*database);
   return lesson_index.Rebuild(progress);
 }
@@ -125,7 +125,8 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
 
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
-  ASSIGN_OR_RETURN(parts->database, storage::Database::Open({options.data_dir, options.env}));
+  ASSIGN_OR_RETURN(parts->database,
+                   storage::Database::Open({options.data_dir, options.env, options.log}));
   parts->lesson_index = std::make_unique<index::LessonIndex>(*parts->database);
   parts->log = std::make_unique<storage::KvEventLog>(*parts->database, parts->lesson_index.get());
   parts->session_store = std::make_unique<storage::SessionStore>(*parts->database);

@@ -46,6 +46,8 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Receives operational lines (disk trouble and recovery); none when empty.
+  std::function<void(const std::string&)> log;
   // Receives one JSON line per RPC (see access_log.h); none when empty.
   std::function<void(const std::string&)> access_log;
   // Borrowed; nullptr means the real clock, random ids, default Env.

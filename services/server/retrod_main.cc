@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.log = Log;
   if (absl::GetFlag(FLAGS_access_log)) {
     options.access_log = [](const std::string& line) {
       std::fprintf(stderr, "%s\n", line.c_str());

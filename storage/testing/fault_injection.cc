@@ -8,65 +8,92 @@
 namespace retro::storage {
 namespace {
 
+using Fault = FaultInjection::Fault;
+
+struct State {
+  std::atomic<Fault> fault{Fault::kNone};
+  std::atomic<uint64_t> refused{0};
+
+  // The error a write gets now, or OK.
+  rocksdb::IOStatus Check(bool creating_file) {
+    switch (fault.load()) {
+      case Fault::kNone:
+        return rocksdb::IOStatus::OK();
+      case Fault::kIoError:
+        if (creating_file) return rocksdb::IOStatus::OK();
+        ++refused;
+        return rocksdb::IOStatus::IOError("injected I/O error");
+      case Fault::kNoSpace:
+        if (creating_file) return rocksdb::IOStatus::OK();
+        ++refused;
+        return rocksdb::IOStatus::NoSpace("injected: No space left on device");
+      case Fault::kReadOnly:
+        ++refused;
+        return rocksdb::IOStatus::IOError("injected: Read-only file system");
+    }
+    return rocksdb::IOStatus::OK();
+  }
+};
+
 class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  FaultyFile(std::unique_ptr<rocksdb::FSWritableFile> file, const std::atomic<bool>& fail)
-      : FSWritableFileOwnerWrapper(std::move(file)), fail_(fail) {}
+  FaultyFile(std::unique_ptr<rocksdb::FSWritableFile> file, State& state)
+      : FSWritableFileOwnerWrapper(std::move(file)), state_(state) {}
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
-    if (fail_.load()) return rocksdb::IOStatus::IOError("injected write failure");
+    if (auto s = state_.Check(false); !s.ok()) return s;
     return FSWritableFileOwnerWrapper::Append(data, options, dbg);
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* dbg) override {
-    if (fail_.load()) return rocksdb::IOStatus::IOError("injected write failure");
+    if (auto s = state_.Check(false); !s.ok()) return s;
     return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
-    if (fail_.load()) return rocksdb::IOStatus::IOError("injected sync failure");
+    if (auto s = state_.Check(false); !s.ok()) return s;
     return FSWritableFileOwnerWrapper::Sync(options, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
-    if (fail_.load()) return rocksdb::IOStatus::IOError("injected sync failure");
+    if (auto s = state_.Check(false); !s.ok()) return s;
     return FSWritableFileOwnerWrapper::Fsync(options, dbg);
   }
 
  private:
-  const std::atomic<bool>& fail_;
+  State& state_;
 };
 
 class FaultyFileSystem : public rocksdb::FileSystemWrapper {
  public:
-  FaultyFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target,
-                   const std::atomic<bool>& fail)
-      : FileSystemWrapper(target), fail_(fail) {}
+  FaultyFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target, State& state)
+      : FileSystemWrapper(target), state_(state) {}
   const char* Name() const override { return "RetroFaultyFileSystem"; }
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
+    if (auto s = state_.Check(true); !s.ok()) return s;
     rocksdb::IOStatus status = FileSystemWrapper::NewWritableFile(name, options, result, dbg);
-    if (status.ok()) *result = std::make_unique<FaultyFile>(std::move(*result), fail_);
+    if (status.ok()) *result = std::make_unique<FaultyFile>(std::move(*result), state_);
     return status;
   }
 
  private:
-  const std::atomic<bool>& fail_;
+  State& state_;
 };
 
 }  // namespace
 
 struct FaultInjection::Impl {
-  std::atomic<bool> fail{false};
+  State state;
   std::shared_ptr<FaultyFileSystem> fs;
   std::unique_ptr<rocksdb::Env> env;
 };
 
 FaultInjection::FaultInjection() : impl_(std::make_unique<Impl>()) {
-  impl_->fs = std::make_shared<FaultyFileSystem>(rocksdb::FileSystem::Default(), impl_->fail);
+  impl_->fs = std::make_shared<FaultyFileSystem>(rocksdb::FileSystem::Default(), impl_->state);
   impl_->env = rocksdb::NewCompositeEnv(impl_->fs);
 }
 
@@ -74,6 +101,8 @@ FaultInjection::~FaultInjection() = default;
 
 rocksdb::Env* FaultInjection::env() { return impl_->env.get(); }
 
-void FaultInjection::FailWrites(bool fail) { impl_->fail.store(fail); }
+void FaultInjection::Inject(Fault fault) { impl_->state.fault.store(fault); }
+
+uint64_t FaultInjection::refused() const { return impl_->state.refused.load(); }
 
 }  // namespace retro::storage

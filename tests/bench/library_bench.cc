@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const int64_t n = absl::GetFlag(FLAGS_lessons);
   retro::testing::TempDir dir;
-  auto database = retro::storage::Database::Open({dir.Join("db"), nullptr});
+  auto database = retro::storage::Database::Open({dir.Join("db"), nullptr, nullptr});
   if (!database.ok()) return Fail(database.status());
   retro::index::LessonIndex index(**database);
   retro::bench::LessonGenerator generator;
