@@ -25,7 +25,11 @@ inline absl::StatusOr<core::Caller> Authenticate(core::AdminController& admin,
   if (!absl::StartsWithIgnoreCase(value, kBearer)) {
     return absl::UnauthenticatedError("authorization must be 'Bearer <token>'");
   }
-  return admin.Authenticate(value.substr(kBearer.size()));
+  absl::StatusOr<core::Caller> caller = admin.Authenticate(value.substr(kBearer.size()));
+  if (caller.ok() && context.deadline() != std::chrono::system_clock::time_point::max()) {
+    caller->deadline = absl::FromChrono(context.deadline());
+  }
+  return caller;
 }
 
 template <typename Response, typename Run>

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "retro/v1/resources.pb.h"
 
 namespace retro::core {
@@ -17,6 +18,9 @@ struct Caller {
   std::vector<std::string> team_ids;
   std::string token_id;
   bool root = false;
+  // The deadline the client set on this request: work still queued when it
+  // passes is dropped, since the client has stopped waiting.
+  absl::Time deadline = absl::InfiniteFuture();
 
   bool privileged() const { return role == retro::v1::ADMIN || role == retro::v1::ENABLEMENT; }
   bool InTeam(const std::string& team_id) const;

@@ -194,6 +194,12 @@ void SessionController::RunTask(const storage::SessionRef& ref, Slot& slot, Task
   std::vector<Task*> batch;
   {
     absl::MutexLock lock(&slot.queue_mu);
+    if (static_cast<int>(slot.queue.size()) >= max_queued_writes_) {
+      task.status = absl::ResourceExhaustedError(
+          absl::StrCat("session ", SessionName(ref.session_id), " has ", slot.queue.size(),
+                       " writes waiting; retry with backoff"));
+      return;
+    }
     slot.queue.push_back(&task);
     if (slot.leader) {
       slot.queue_mu.Await(absl::Condition(
@@ -234,9 +240,15 @@ void SessionController::RunBatch(const storage::SessionRef& ref, Slot& slot,
   std::map<std::pair<std::string, std::string>, bool> votes;
   std::vector<Task*> accepted;
 
+  const absl::Time now = absl::Now();
   for (Task* task : batch) {
     const Caller& caller = *task->caller;
     const std::string& request_id = *task->request_id;
+    if (caller.deadline < now) {
+      task->status = absl::DeadlineExceededError(
+          "the request's deadline passed while it waited for its session; nothing was written");
+      continue;
+    }
     if (!request_id.empty()) {
       const std::string key = RequestKey(caller.user_id, task->method, request_id);
       auto it = slot.pending.replies.find(key);

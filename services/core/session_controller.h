@@ -45,9 +45,19 @@ namespace retro::core {
 
 class SessionController {
  public:
+  // Writes waiting for one session's next batch beyond this many are shed
+  // with RESOURCE_EXHAUSTED rather than queued.
+  static constexpr int kDefaultMaxQueuedWrites = 256;
+
   SessionController(storage::EventLog& log, storage::SessionStore& sessions,
-                    storage::DirectoryStore& directory, Clock& clock, IdGenerator& ids)
-      : log_(log), sessions_(sessions), directory_(directory), clock_(clock), ids_(ids) {}
+                    storage::DirectoryStore& directory, Clock& clock, IdGenerator& ids,
+                    int max_queued_writes = kDefaultMaxQueuedWrites)
+      : log_(log),
+        sessions_(sessions),
+        directory_(directory),
+        clock_(clock),
+        ids_(ids),
+        max_queued_writes_(max_queued_writes) {}
 
   // SessionService.
   absl::StatusOr<retro::v1::Session> CreateSession(const Caller& caller,
@@ -146,6 +156,8 @@ class SessionController {
   // Queues the task. A thread that finds no batch running runs one; when it
   // ends with others queued, the first of them runs the next, so nobody's
   // reply waits for batches after its own.
+  // Sheds the task (RESOURCE_EXHAUSTED in task.status) when the session
+  // already has max_queued_writes_ waiting.
   void RunTask(const storage::SessionRef& ref, Slot& slot, Task& task);
   void RunBatch(const storage::SessionRef& ref, Slot& slot, const std::vector<Task*>& batch);
   absl::Status Commit(const Caller& caller, Change& change, absl::string_view method,
@@ -171,6 +183,7 @@ class SessionController {
   storage::DirectoryStore& directory_;
   Clock& clock_;
   IdGenerator& ids_;
+  const int max_queued_writes_;
 
   absl::Mutex slots_mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(slots_mu_);

@@ -140,8 +140,9 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
       [database = parts->database.get()](const std::string& dir) {
         return database->Checkpoint(dir);
       });
-  parts->sessions = std::make_unique<core::SessionController>(*parts->log, *parts->session_store,
-                                                              *parts->directory, clock, *ids);
+  parts->sessions = std::make_unique<core::SessionController>(
+      *parts->log, *parts->session_store, *parts->directory, clock, *ids,
+      options.max_queued_writes_per_session);
   parts->query_log = std::make_unique<storage::QueryLog>(*parts->database);
   parts->library = std::make_unique<core::LibraryController>(
       *parts->lesson_index, *parts->directory, *parts->query_log, clock);

@@ -37,6 +37,9 @@ struct ServerOptions {
   // Bound on the memory gRPC may use for calls and its threads.
   int64_t memory_quota_bytes = int64_t{1} << 30;
   int max_threads = 512;
+  // Writes waiting for one session's next batch beyond this are shed with
+  // RESOURCE_EXHAUSTED.
+  int max_queued_writes_per_session = 256;
   // A client that stops answering keepalive pings is dropped after
   // keepalive_time + keepalive_timeout.
   absl::Duration keepalive_time = absl::Seconds(20);

@@ -37,6 +37,13 @@ ABSL_FLAG(bool, access_log, true, "log one JSON line per RPC to stderr");
 ABSL_FLAG(bool, reindex, false,
           "rebuild the lesson library's index from the stored lessons, then exit");
 ABSL_FLAG(int64_t, shutdown_grace_seconds, 10, "how long in-flight calls may run on shutdown");
+ABSL_FLAG(int, max_threads, 512,
+          "threads serving unary calls; calls beyond them get RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, memory_quota_mb, 1024, "memory gRPC may use for calls before it sheds them");
+ABSL_FLAG(int, max_queued_writes, 256,
+          "writes waiting for one session beyond this get RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, keepalive_seconds, 20,
+          "ping idle clients this often; one silent for this plus 10 s is dropped");
 
 namespace {
 
@@ -112,6 +119,10 @@ int main(int argc, char** argv) {
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.log = Log;
+  options.max_threads = absl::GetFlag(FLAGS_max_threads);
+  options.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_mb) << 20;
+  options.max_queued_writes_per_session = absl::GetFlag(FLAGS_max_queued_writes);
+  options.keepalive_time = absl::Seconds(absl::GetFlag(FLAGS_keepalive_seconds));
   if (absl::GetFlag(FLAGS_access_log)) {
     options.access_log = [](const std::string& line) {
       std::fprintf(stderr, "%s\n", line.c_str());

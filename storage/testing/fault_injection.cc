@@ -1,6 +1,8 @@
 #include "storage/testing/fault_injection.h"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -13,6 +15,13 @@ using Fault = FaultInjection::Fault;
 struct State {
   std::atomic<Fault> fault{Fault::kNone};
   std::atomic<uint64_t> refused{0};
+  std::atomic<int> sync_delay_ms{0};
+
+  void DelaySync() {
+    if (int ms = sync_delay_ms.load(); ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
+  }
 
   // The error a write gets now, or OK.
   rocksdb::IOStatus Check(bool creating_file) {
@@ -52,11 +61,13 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
     return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    state_.DelaySync();
     if (auto s = state_.Check(false); !s.ok()) return s;
     return FSWritableFileOwnerWrapper::Sync(options, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
+    state_.DelaySync();
     if (auto s = state_.Check(false); !s.ok()) return s;
     return FSWritableFileOwnerWrapper::Fsync(options, dbg);
   }
@@ -102,6 +113,10 @@ FaultInjection::~FaultInjection() = default;
 rocksdb::Env* FaultInjection::env() { return impl_->env.get(); }
 
 void FaultInjection::Inject(Fault fault) { impl_->state.fault.store(fault); }
+
+void FaultInjection::DelaySyncs(int milliseconds) {
+  impl_->state.sync_delay_ms.store(milliseconds);
+}
 
 uint64_t FaultInjection::refused() const { return impl_->state.refused.load(); }
 

@@ -38,6 +38,8 @@ class FaultInjection {
   void Inject(Fault fault);
   // Inject(kIoError) or Inject(kNone).
   void FailWrites(bool fail) { Inject(fail ? Fault::kIoError : Fault::kNone); }
+  // Every sync of a file takes this much longer (a slow disk); 0 for none.
+  void DelaySyncs(int milliseconds);
   // Writes refused since construction.
   uint64_t refused() const;
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/testing/freezing_proxy.h"
 #include "tests/testing/test_server.h"
 #include "tests/testing/watcher.h"
 
@@ -240,6 +241,34 @@ TEST_F(SlowWatcherTest, AStalledWatcherIsEndedAloneAndResumesCleanly) {
   Watcher resumed(server_.NewChannel(), org_["other"], session.name(), got.back());
   ASSERT_TRUE(resumed.WaitForEvents(last - got.back()));
   EXPECT_EQ(resumed.sequences(), Range(got.back() + 1, last));
+}
+
+class HalfOpenTest : public WatchTest {
+ protected:
+  static server::ServerOptions QuickKeepalive() {
+    server::ServerOptions options;
+    options.keepalive_time = absl::Seconds(1);
+    options.keepalive_timeout = absl::Seconds(1);
+    return options;
+  }
+  HalfOpenTest() : WatchTest(QuickKeepalive()) {}
+};
+
+TEST_F(HalfOpenTest, AClientWhoseNetworkVanishesIsReapedByKeepalive) {
+  Session session = CreateLive();
+  Watcher staying(server_.NewChannel(), org_["mate"], session.name(), 0);
+  retro::testing::FreezingProxy proxy(server_.address());
+  ASSERT_FALSE(proxy.address().empty());
+  Watcher vanishing(grpc::CreateChannel(proxy.address(), grpc::InsecureChannelCredentials()),
+                    org_["other"], session.name(), 0);
+  ASSERT_TRUE(staying.WaitForWatchers(2));
+  // The client's network goes silent: no FIN, no RST, nothing read. Only
+  // the server's keepalive pings, unanswered, can end its stream.
+  proxy.Freeze();
+  EXPECT_TRUE(staying.WaitForWatchersAtMost(1, absl::Seconds(30)))
+      << "the half-open watcher was never reaped";
+  Add("rep", session, "after the reaping");
+  ASSERT_TRUE(staying.WaitForEvents(3));
 }
 
 TEST_F(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {

@@ -91,6 +91,12 @@ bool Watcher::WaitForWatchers(int count) {
   return mu_.AwaitWithTimeout(absl::Condition(&wanted, &Wanted::Reached), absl::Seconds(20));
 }
 
+bool Watcher::WaitForWatchersAtMost(int count, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return watchers_ <= count; };
+  return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+}
+
 int Watcher::presence_events() const {
   absl::MutexLock lock(&mu_);
   return presence_;

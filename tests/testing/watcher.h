@@ -36,6 +36,8 @@ class Watcher {
   int presence_events() const;
   // Until a presence event says at least `count` watch (false after 20 s).
   bool WaitForWatchers(int count);
+  // Until a presence event says at most `count` watch (false after timeout).
+  bool WaitForWatchersAtMost(int count, absl::Duration timeout = absl::Seconds(20));
   bool ended() const;
   grpc::Status status() const;
 
