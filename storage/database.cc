@@ -74,9 +74,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   database->env_ =
       rocksdb::NewCompositeEnv(NewRetryableWritesFileSystem(base_env->GetFileSystem()));
   db_options.env = database->env_.get();
-  // After disk trouble RocksDB refuses writes and retries resuming this
-  // often by itself (see retryable_writes.h).
-  db_options.bgerror_resume_retry_interval = absl::ToInt64Microseconds(kResumeInterval);
+  // After disk trouble RocksDB refuses writes until resumed (see
+  // retryable_writes.h). Database resumes it on the next write rather than
+  // RocksDB on a thread of its own: closing the database while that thread
+  // retries can hang (RocksDB 7.8), and a write is what needs it anyway.
+  db_options.max_bgerror_resume_count = 0;
   db_options.IncreaseParallelism(2);
   db_options.max_open_files = 512;
   // Many writers commit through one leader; each still waits for the sync.

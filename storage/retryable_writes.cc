@@ -9,8 +9,8 @@ namespace {
 rocksdb::IOStatus Retryable(rocksdb::IOStatus status) {
   if (status.ok()) return status;
   // RocksDB leaves a full disk to its SstFileManager, which polls for free
-  // space every few seconds; as a plain retryable error it is retried at
-  // the database's own, shorter interval. The message stays the same.
+  // space every few seconds on a thread of its own; as a plain retryable
+  // error it is resumed by Database like the others. The message stays.
   if (status.IsNoSpace()) {
     status = rocksdb::IOStatus::IOError("No space left on device",
                                         status.getState() ? status.getState() : "");

@@ -5,9 +5,10 @@
 // Why: RocksDB treats a failed write-ahead-log write that is not marked
 // retryable as fatal, and a fatal database refuses writes until it is
 // reopened. A full or read-only disk is exactly the kind of trouble that
-// passes, so retrod tells RocksDB so: it then refuses writes, flushes to a
-// new log once it can (so the torn record of the failed write is never
-// replayed) and resumes by itself. Internal to storage/.
+// passes, so retrod tells RocksDB so: it then refuses writes until
+// Database asks it to resume, which flushes to a new log once the disk
+// allows (so the torn record of the failed write is never replayed).
+// Internal to storage/.
 #pragma once
 
 #include <memory>

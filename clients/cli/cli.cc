@@ -103,13 +103,13 @@ absl::Status WithSpinner(Context& context, const std::string& label,
     static const char* const kFrames[] = {"|", "/", "-", "\\"};
     const auto start = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> lock(mu);
-    for (int frame = 0; !done; ++frame) {
+    for (int frame = 0;; ++frame) {
       const auto elapsed =
           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
               .count();
       context.err() << "\r" << kFrames[frame % 4] << " " << label << " " << elapsed << "s "
                     << std::flush;
-      done_cv.wait_for(lock, std::chrono::milliseconds(200));
+      if (done_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return done; })) break;
     }
     context.err() << "\r\033[K" << std::flush;
   });

@@ -13,6 +13,7 @@ PACKAGES=(
   libicu-dev libstemmer-dev python3-grpcio python3-protobuf openssl
   libncurses-dev gnuplot-nox tmux libsqlite3-dev redis-server libhiredis-dev libxapian-dev
   yamllint systemd
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()

@@ -5,7 +5,7 @@
 namespace retro::live {
 
 std::shared_ptr<const std::string> Subscription::Pop() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (queue_.empty()) return nullptr;
   std::shared_ptr<const std::string> bytes = std::move(queue_.front());
   queue_.pop_front();
@@ -14,24 +14,24 @@ std::shared_ptr<const std::string> Subscription::Pop() {
 }
 
 bool Subscription::overflowed() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return overflowed_;
 }
 
 bool Subscription::closed() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return closed_;
 }
 
 bool Subscription::TakeRecheck() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   bool recheck = recheck_;
   recheck_ = false;
   return recheck;
 }
 
 bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> bytes, bool recheck) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (overflowed_) return false;
   if (sequence != 0 && sequence <= floor_) return false;  // Already replayed.
   recheck_ = recheck_ || recheck;
@@ -58,7 +58,7 @@ std::shared_ptr<const std::string> SessionHub::BytesFor(const LiveEvent& event,
 void SessionHub::Publish(const std::string& session_key, const std::vector<LiveEvent>& events) {
   std::vector<std::shared_ptr<Subscription>> to_wake;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     Channel& channel = channels_[session_key];
     for (const LiveEvent& event : events) {
       if (event.sequence != 0) {
@@ -87,7 +87,7 @@ SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_
   Joined joined;
   bool wake_now = false;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     Channel& channel = channels_[session_key];
     if (after_sequence < channel.last_sequence) {
       // The watcher misses events; the recent ones must cover the gap.
@@ -113,7 +113,7 @@ SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_
       }
     }
     if (closed_) {
-      absl::MutexLock subscription_lock(&subscription->mu_);
+      std::lock_guard<std::mutex> subscription_lock(subscription->mu_);
       subscription->closed_ = true;
       wake_now = true;
     }
@@ -126,7 +126,7 @@ SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_
 }
 
 int SessionHub::Unsubscribe(const std::string& session_key, const Subscription* subscription) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = channels_.find(session_key);
   if (it == channels_.end()) return 0;
   auto& subscriptions = it->second.subscriptions;
@@ -140,7 +140,7 @@ int SessionHub::Unsubscribe(const std::string& session_key, const Subscription* 
 }
 
 int SessionHub::WatcherCount(const std::string& session_key) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = channels_.find(session_key);
   return it == channels_.end() ? 0 : static_cast<int>(it->second.subscriptions.size());
 }
@@ -148,7 +148,7 @@ int SessionHub::WatcherCount(const std::string& session_key) const {
 void SessionHub::CloseAll() {
   std::vector<std::shared_ptr<Subscription>> all;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
     for (auto& [key, channel] : channels_) {
       for (auto& subscription : channel.subscriptions) all.push_back(subscription);
@@ -156,7 +156,7 @@ void SessionHub::CloseAll() {
   }
   for (auto& subscription : all) {
     {
-      absl::MutexLock lock(&subscription->mu_);
+      std::lock_guard<std::mutex> lock(subscription->mu_);
       subscription->closed_ = true;
     }
     subscription->Wake();

@@ -11,19 +11,22 @@
 // watcher that has replayed the log up to sequence N can join without a
 // gap even if events after N were published meanwhile.
 //
-// Thread-safe. Wake-ups are called with no hub lock held.
+// Thread-safe. Wake-ups are called with no hub lock held. The locks are
+// std::mutex, not absl::Mutex: Debian's Abseil is not built for
+// ThreadSanitizer, which then cannot see absl::Mutex's ordering, and the hub
+// is what the ThreadSanitizer build checks (deploy/dev/sanitize.sh).
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 
 namespace retro::live {
 
@@ -76,7 +79,7 @@ class Subscription {
   const uint64_t floor_;
   const WatcherLimits limits_;
   const std::function<void()> wake_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::deque<std::shared_ptr<const std::string>> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
@@ -131,7 +134,7 @@ class SessionHub {
 
   const size_t recent_kept_;
   const WatcherLimits limits_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Channel> channels_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -22,6 +22,7 @@
 #include "services/core/admin_controller.h"
 #include "services/core/session_controller.h"
 #include "services/server/access_log.h"
+#include "services/server/unreadable_requests.h"
 #include "storage/database.h"
 #include "storage/directory_store.h"
 #include "storage/kv_event_log.h"
@@ -183,11 +184,12 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   }
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &parts->port);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<UnreadableRequestFactory>());
   if (options.access_log) {
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> logs;
-    logs.push_back(std::make_unique<AccessLogFactory>(options.access_log));
-    builder.experimental().SetInterceptorCreators(std::move(logs));
+    interceptors.push_back(std::make_unique<AccessLogFactory>(options.access_log));
   }
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(parts->admin_service.get());
   builder.RegisterService(parts->session_service.get());
   builder.RegisterService(parts->annotation_service.get());

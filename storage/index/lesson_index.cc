@@ -286,7 +286,10 @@ absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>&
       }));
   uint64_t done = 0;
   progress(done, total);
-  for (const auto& [org_id, count] : orgs) {
+  for (const auto& entry : orgs) {
+    // Not a structured binding: lambdas below capture it, which C++17
+    // allows only for plain variables.
+    const std::string& org_id = entry.first;
     OrgState& state = StateFor(org_id);
     absl::MutexLock write_lock(&state.write_mu);
     Database::Batch clear;

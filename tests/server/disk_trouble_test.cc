@@ -172,6 +172,25 @@ TEST_P(DiskTroubleTest, WritesFailCleanlyReadsGoOnAndWritesResumeWithoutARestart
   EXPECT_EQ(LastSequence(session), last);
 }
 
+TEST_P(DiskTroubleTest, AServerStoppedWhileWritesFailStopsAndLosesNothing) {
+  retro::v1::CreateSessionRequest create;
+  create.mutable_session()->set_title("Loss review: Initech");
+  Session session;
+  ASSERT_TRUE(server_.sessions().CreateSession(Ctx(org_["rep"]).get(), create, &session).ok());
+  retro::v1::StartSessionRequest start;
+  start.set_name(session.name());
+  ASSERT_TRUE(server_.sessions().StartSession(Ctx(org_["rep"]).get(), start, &session).ok());
+  ASSERT_TRUE(Add(session, "before").ok());
+  faults().Inject(GetParam());
+  EXPECT_EQ(Add(session, "during").error_code(), grpc::StatusCode::UNAVAILABLE);
+  server_.Stop();  // Must return, with the database still refusing writes.
+  faults().Inject(Fault::kNone);
+  server_.Restart();
+  EXPECT_EQ(Stored(session), (std::multiset<std::string>{"before"}));
+  EXPECT_EQ(LastSequence(session), 3u);
+  ASSERT_TRUE(Add(session, "after").ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Faults, DiskTroubleTest,
                          ::testing::Values(Fault::kNoSpace, Fault::kReadOnly, Fault::kIoError),
                          [](const ::testing::TestParamInfo<Fault>& info) {

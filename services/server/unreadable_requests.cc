@@ -1,0 +1,58 @@
+#include "services/server/unreadable_requests.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/grpcpp.h"
+
+namespace retro::server {
+namespace {
+
+// "/retro.v1.AnnotationService/AddAnnotation" -> "retro.v1.AddAnnotationRequest".
+std::string RequestType(const char* method) {
+  std::string name = absl::StrReplaceAll(absl::string_view(method).substr(1), {{"/", "."}});
+  const auto* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name);
+  return descriptor ? descriptor->input_type()->full_name() : "request";
+}
+
+class UnreadableRequestInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit UnreadableRequestInterceptor(grpc::experimental::ServerRpcInfo* info) : info_(info) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() != nullptr) {
+      parsed_ = true;
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      // Every status of ours carries a message; gRPC's parse failure has none.
+      if (!parsed_ && status.error_code() == grpc::StatusCode::INTERNAL &&
+          status.error_message().empty()) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("the request is not a valid ", RequestType(info_->method()),
+                         ": its bytes do not parse (a string field that is not valid UTF-8, "
+                         "a truncated field, or nesting past the depth limit)")));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  bool parsed_ = false;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* UnreadableRequestFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new UnreadableRequestInterceptor(info);
+}
+
+}  // namespace retro::server
