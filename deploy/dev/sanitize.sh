@@ -3,7 +3,7 @@
 # suite):
 #   asan  the whole test suite built with clang under AddressSanitizer and
 #         UndefinedBehaviorSanitizer (./build-asan);
-#   fuzz  each libFuzzer target for RETRO_FUZZ_SECONDS (30) from its corpus
+#   fuzz  each libFuzzer target for RETRO_FUZZ_SECONDS (20) from its corpus
 #         in tests/fuzz/corpus/ (new inputs go to a scratch copy);
 #   tsan  the live hub's tests under ThreadSanitizer (./build-tsan).
 # RETRO_SANITIZE_STEPS picks steps ("asan fuzz tsan" by default).
@@ -11,7 +11,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 jobs="${RETRO_BUILD_JOBS:-$(nproc)}"
-fuzz_seconds="${RETRO_FUZZ_SECONDS:-30}"
+fuzz_seconds="${RETRO_FUZZ_SECONDS:-20}"
 steps="${RETRO_SANITIZE_STEPS:-asan fuzz tsan}"
 fuzzers=(query_fuzz analyzer_fuzz record_fuzz request_fuzz)
 
@@ -32,7 +32,10 @@ if [[ "$steps" == *asan* ]]; then
   echo "sanitize: the whole suite under ASan + UBSan (build-asan)"
   configure "$ROOT/build-asan" address,undefined ON
   cmake --build "$ROOT/build-asan" -j "$jobs"
-  (cd "$ROOT/build-asan" && ctest --output-on-failure -j "${RETRO_TEST_JOBS:-2}" --timeout 900)
+  # Not quickstart_test: it runs the docs' own set-up, which rebuilds
+  # ./build and serves from there; the plain run has covered it.
+  (cd "$ROOT/build-asan" &&
+    ctest --output-on-failure -j "${RETRO_TEST_JOBS:-2}" --timeout 900 -E '^quickstart_test$')
 fi
 
 if [[ "$steps" == *fuzz* ]]; then

@@ -108,7 +108,9 @@ class SessionHub {
   };
   // Joins viewer_id to the session's live events after after_sequence (the
   // last sequence the watcher already has). wake is called, without hub
-  // locks, whenever the subscription has something new to take.
+  // locks, whenever the subscription has something new to take. A publish
+  // already under way may still call it after Unsubscribe returns, so wake
+  // must own (or weakly reference) whatever it touches.
   Joined Subscribe(const std::string& session_key, uint64_t after_sequence,
                    const std::string& viewer_id, std::function<void()> wake);
   // Removes the subscription; returns the number of watchers left.

@@ -144,9 +144,11 @@ TEST(SessionHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree) {
         const std::string key = "s" + std::to_string(s);
         // Join as a watcher that has read the log up to what is published.
         uint64_t after = published[s].load();
-        std::atomic<int> wakes{0};
+        // A publish under way may still wake it after Unsubscribe: the
+        // wake-up owns what it touches.
+        auto wakes = std::make_shared<std::atomic<int>>(0);
         SessionHub::Joined joined =
-            hub.Subscribe(key, after, "viewer" + std::to_string(w), [&] { ++wakes; });
+            hub.Subscribe(key, after, "viewer" + std::to_string(w), [wakes] { ++*wakes; });
         if (!joined.subscription) continue;  // Would have to read the log first.
         Subscription& subscription = *joined.subscription;
         for (int round = 0; round < 50 && !subscription.closed(); ++round) {

@@ -1,6 +1,7 @@
 #include "storage/index/posting_block.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 namespace retro::index {
@@ -59,12 +60,14 @@ std::string EncodeBlock(const std::vector<Posting>& postings) {
 namespace {
 
 bool ReadHeader(absl::string_view block, size_t* pos, uint32_t first_doc, BlockHeader* header) {
+  constexpr uint64_t kMax32 = std::numeric_limits<uint32_t>::max();
   uint64_t count, span, max_tf, min_length;
   if (!GetVarint(block, pos, &count) || !GetVarint(block, pos, &span) ||
       !GetVarint(block, pos, &max_tf) || !GetVarint(block, pos, &min_length)) {
     return false;
   }
-  if (count == 0 || count > kBlockSize || span > std::numeric_limits<uint32_t>::max() - first_doc) {
+  if (count == 0 || count > kBlockSize || span > kMax32 - first_doc || span + 1 < count ||
+      max_tf == 0 || max_tf > kMaxTf || min_length > kMax32) {
     return false;
   }
   header->count = static_cast<uint32_t>(count);
@@ -72,6 +75,30 @@ bool ReadHeader(absl::string_view block, size_t* pos, uint32_t first_doc, BlockH
   header->last_doc = first_doc + static_cast<uint32_t>(span);
   header->max_tf = static_cast<uint32_t>(max_tf);
   header->min_length = static_cast<uint32_t>(min_length);
+  return true;
+}
+
+// Reads the doc ids and term frequencies after the header, checking them
+// against it: the first doc is first_doc, each later one greater than the
+// last, the last one last_doc, every tf in 1..max_tf. A corrupt block is
+// refused rather than decoded into wrong, wrapped or unsorted values.
+bool ReadDocsAndTfs(absl::string_view block, size_t* pos, const BlockHeader& header,
+                    const std::function<void(uint32_t i, uint32_t doc)>& on_doc,
+                    const std::function<void(uint32_t i, uint32_t tf)>& on_tf) {
+  uint32_t doc = header.first_doc;
+  for (uint32_t i = 0; i < header.count; ++i) {
+    uint64_t delta;
+    if (!GetVarint(block, pos, &delta)) return false;
+    if ((i == 0) != (delta == 0) || delta > header.last_doc - doc) return false;
+    doc += static_cast<uint32_t>(delta);
+    on_doc(i, doc);
+  }
+  if (doc != header.last_doc) return false;
+  for (uint32_t i = 0; i < header.count; ++i) {
+    uint64_t tf;
+    if (!GetVarint(block, pos, &tf) || tf == 0 || tf > header.max_tf) return false;
+    on_tf(i, static_cast<uint32_t>(tf));
+  }
   return true;
 }
 
@@ -89,18 +116,10 @@ bool DecodeBlock(absl::string_view block, uint32_t first_doc, bool with_position
   if (!ReadHeader(block, &pos, first_doc, &header)) return false;
   size_t base = postings->size();
   postings->resize(base + header.count);
-  uint64_t doc = first_doc;
-  for (uint32_t i = 0; i < header.count; ++i) {
-    uint64_t delta;
-    if (!GetVarint(block, &pos, &delta)) return false;
-    doc += delta;
-    if (doc > header.last_doc) return false;
-    (*postings)[base + i].doc = static_cast<uint32_t>(doc);
-  }
-  for (uint32_t i = 0; i < header.count; ++i) {
-    uint64_t tf;
-    if (!GetVarint(block, &pos, &tf) || tf == 0 || tf > 100000) return false;
-    (*postings)[base + i].tf = static_cast<uint32_t>(tf);
+  if (!ReadDocsAndTfs(
+          block, &pos, header, [&](uint32_t i, uint32_t doc) { (*postings)[base + i].doc = doc; },
+          [&](uint32_t i, uint32_t tf) { (*postings)[base + i].tf = tf; })) {
+    return false;
   }
   if (!with_positions) return true;
   for (uint32_t i = 0; i < header.count; ++i) {
@@ -110,8 +129,11 @@ bool DecodeBlock(absl::string_view block, uint32_t first_doc, bool with_position
     for (uint32_t k = 0; k < p.tf; ++k) {
       uint64_t delta;
       if (!GetVarint(block, &pos, &delta)) return false;
+      // Positions rise strictly (the first may be 0) and fit in 32 bits.
+      if ((k > 0 && delta == 0) || delta > std::numeric_limits<uint32_t>::max() - position) {
+        return false;
+      }
       position += delta;
-      if (position > std::numeric_limits<uint32_t>::max()) return false;
       p.positions[k] = static_cast<uint32_t>(position);
     }
   }
@@ -123,20 +145,9 @@ bool DecodeDocs(absl::string_view block, uint32_t first_doc, std::vector<uint32_
   size_t pos = 0;
   BlockHeader header;
   if (!ReadHeader(block, &pos, first_doc, &header)) return false;
-  uint64_t doc = first_doc;
-  for (uint32_t i = 0; i < header.count; ++i) {
-    uint64_t delta;
-    if (!GetVarint(block, &pos, &delta)) return false;
-    doc += delta;
-    if (doc > header.last_doc) return false;
-    docs->push_back(static_cast<uint32_t>(doc));
-  }
-  for (uint32_t i = 0; i < header.count; ++i) {
-    uint64_t tf;
-    if (!GetVarint(block, &pos, &tf) || tf == 0 || tf > 100000) return false;
-    tfs->push_back(static_cast<uint32_t>(tf));
-  }
-  return true;
+  return ReadDocsAndTfs(
+      block, &pos, header, [&](uint32_t, uint32_t doc) { docs->push_back(doc); },
+      [&](uint32_t, uint32_t tf) { tfs->push_back(tf); });
 }
 
 }  // namespace retro::index

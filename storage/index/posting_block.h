@@ -19,6 +19,9 @@
 namespace retro::index {
 
 inline constexpr size_t kBlockSize = 128;
+// More occurrences of one term in one lesson (at most 4,000 bytes) than
+// this can only be corruption.
+inline constexpr uint32_t kMaxTf = 100000;
 
 struct Posting {
   uint32_t doc = 0;

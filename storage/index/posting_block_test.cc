@@ -51,5 +51,35 @@ TEST(PostingBlockTest, RefusesTruncatedAndGarbageBlocks) {
   EXPECT_FALSE(DecodeBlock(std::string(20, '\xff'), 5, true, &out));
 }
 
+TEST(PostingBlockTest, RefusesBlocksThatDisagreeWithTheirHeaderOrWrapAround) {
+  auto block = [](std::vector<uint64_t> varints) {
+    std::string out;
+    for (uint64_t v : varints) PutVarint(v, &out);
+    return out;
+  };
+  std::vector<Posting> out;
+  std::vector<uint32_t> docs, tfs;
+  // count 1, span 0, max_tf 7, min_length 17, doc delta 0, tf 7, then
+  // positions whose deltas wrap around 2^64 (found by record_fuzz).
+  const std::string wrapped =
+      block({1, 0, 7, 17, 0, 7, 4, 50, 51, 108, 0x8000000000000001ull, 17, 108});
+  EXPECT_FALSE(DecodeBlock(wrapped, 0, true, &out));
+  // Positions that do not rise.
+  EXPECT_FALSE(DecodeBlock(block({1, 0, 2, 1, 0, 2, 5, 0}), 0, true, &out));
+  // Two docs, the second not after the first.
+  EXPECT_FALSE(DecodeDocs(block({2, 3, 1, 1, 0, 0, 1, 1}), 0, &docs, &tfs));
+  // The last doc is not the header's.
+  EXPECT_FALSE(DecodeDocs(block({2, 3, 1, 1, 0, 2, 1, 1}), 0, &docs, &tfs));
+  // A tf above the header's max_tf.
+  EXPECT_FALSE(DecodeDocs(block({1, 0, 1, 1, 0, 2}), 0, &docs, &tfs));
+  // More docs than the span can hold.
+  EXPECT_FALSE(DecodeDocs(block({3, 1, 1, 1, 0, 1, 1, 1, 1, 1}), 0, &docs, &tfs));
+  // And a block as written still decodes.
+  docs.clear();
+  tfs.clear();
+  EXPECT_TRUE(DecodeDocs(block({2, 3, 1, 1, 0, 3, 1, 1}), 10, &docs, &tfs));
+  EXPECT_EQ(docs, (std::vector<uint32_t>{10, 13}));
+}
+
 }  // namespace
 }  // namespace retro::index

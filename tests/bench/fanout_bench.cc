@@ -52,6 +52,9 @@ ABSL_FLAG(double, seconds, 5, "measured seconds per run");
 ABSL_FLAG(double, warmup_seconds, 1, "unmeasured seconds before each run");
 ABSL_FLAG(std::string, redis_server, "/usr/bin/redis-server", "the peer; empty to skip it");
 ABSL_FLAG(int, streams_per_channel, 100, "watch streams per HTTP/2 connection");
+ABSL_FLAG(int, stalled_watchers, 0,
+          "more watchers, on a connection of their own with a small window, that never read "
+          "(how much a stalled client costs the others)");
 
 namespace {
 
@@ -175,6 +178,35 @@ class RetroWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
   absl::Mutex mu_;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status status_;
+};
+
+// A watcher whose client stopped reading: the call is open, no read is ever
+// started, and its connection's flow-control window is small, so the
+// server's queue for it fills while the others' must not suffer.
+class StalledWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
+ public:
+  StalledWatcher(retro::v1::SessionService::Stub* stub, const std::string& token,
+                 const std::string& session) {
+    context_.AddMetadata("authorization", "Bearer " + token);
+    request_.set_name(session);
+    stub->async()->WatchSession(&context_, &request_, this);
+    StartCall();
+  }
+  void OnDone(const grpc::Status&) override {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+  }
+  void CancelAndWait() {
+    context_.TryCancel();
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
+  }
+
+ private:
+  grpc::ClientContext context_;
+  retro::v1::WatchSessionRequest request_;
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 struct ProcessUsage {
@@ -327,8 +359,11 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const double warmup = absl::GetFlag(FLAGS_warmup_seconds);
   const double seconds = absl::GetFlag(FLAGS_seconds);
-  std::printf("fanout_bench: %.1fs measured after %.1fs warm-up, %d watch streams a connection\n",
-              seconds, warmup, absl::GetFlag(FLAGS_streams_per_channel));
+  std::printf(
+      "fanout_bench: %.1fs measured after %.1fs warm-up, %d watch streams a connection, %d "
+      "stalled watcher(s)\n",
+      seconds, warmup, absl::GetFlag(FLAGS_streams_per_channel),
+      absl::GetFlag(FLAGS_stalled_watchers));
   std::printf("%8s %6s | %9s %9s %9s %9s %9s %8s %8s | %9s %9s %9s %8s %8s | %8s\n", "watchers",
               "rate", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "delivered", "cpu s", "rss MiB",
               "redis p50", "redis p99", "redis max", "cpu s", "rss MiB", "p99 x");
@@ -381,8 +416,20 @@ int main(int argc, char** argv) {
         streams.push_back(std::make_unique<RetroWatcher>(
             stubs[w / per_channel].get(), token, live->name, &schedule, &samples, &count_from));
       }
+      grpc::ChannelArguments small_window;
+      small_window.SetInt("grpc.channel_id", -1);
+      small_window.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+      small_window.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
+      auto stalled_stub = retro::v1::SessionService::NewStub(grpc::CreateCustomChannel(
+          retrod.address(), grpc::InsecureChannelCredentials(), small_window));
+      std::vector<std::unique_ptr<StalledWatcher>> stalled;
+      for (int s = 0; s < absl::GetFlag(FLAGS_stalled_watchers); ++s) {
+        stalled.push_back(std::make_unique<StalledWatcher>(stalled_stub.get(), token, live->name));
+      }
       // Every watcher live before the clock starts.
-      for (int i = 0; i < 300 && streams.back()->watchers_seen() < watchers; ++i) {
+      for (int i = 0;
+           i < 300 && streams.back()->watchers_seen() < watchers + static_cast<int>(stalled.size());
+           ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
       ProcessUsage before = Usage(retrod.pid());
@@ -412,6 +459,7 @@ int main(int argc, char** argv) {
       ProcessUsage after = Usage(retrod.pid());
       for (auto& stream : streams) stream->Cancel();
       for (auto& stream : streams) stream->Wait();
+      for (auto& s : stalled) s->CancelAndWait();
       Figures retro = Summarize(samples);
       retrod.Terminate();
 
