@@ -35,26 +35,14 @@ namespace retro {
 namespace {
 
 using retro::testing::Ctx;
+using retro::testing::EnvInt;
+using retro::testing::ReadTrimmed;
 using retro::v1::Annotation;
 using retro::v1::Session;
 
 constexpr int kWriters = 32;
 constexpr int kPublishers = 4;  // Writers 0..3 run whole publish cycles.
 constexpr int kSharedSessions = 4;
-
-int EnvInt(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::atoi(value) : fallback;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  std::string s = content.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 struct Stubs {
   explicit Stubs(std::shared_ptr<grpc::Channel> c)
@@ -416,7 +404,7 @@ TEST_F(CrashLoopTest, EveryAcknowledgedWriteSurvivesRepeatedSigkills) {
 
   std::string error;
   ASSERT_TRUE(retrod_.Start(&error)) << error;
-  const std::string root = ReadFile(dir_.Join("root_token"));
+  const std::string root = ReadTrimmed(dir_.Join("root_token"));
   std::vector<std::string> tokens;
   std::vector<std::string> shared;
   {

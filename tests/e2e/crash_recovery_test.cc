@@ -22,16 +22,8 @@ namespace retro {
 namespace {
 
 using retro::testing::Ctx;
+using retro::testing::ReadTrimmed;
 using retro::v1::Annotation;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  std::string s = content.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 struct Client {
   explicit Client(const std::string& address)
@@ -54,8 +46,8 @@ TEST(CrashRecoveryTest, EveryAcknowledgedWriteSurvivesSigkill) {
   struct stat token_stat;
   ASSERT_EQ(stat(dir.Join("root_token").c_str(), &token_stat), 0);
   EXPECT_EQ(token_stat.st_mode & 0777, 0600u);
-  std::string root = ReadFile(dir.Join("root_token"));
-  EXPECT_EQ(ReadFile(dir.Join("retrod.log")).find(root), std::string::npos)
+  std::string root = ReadTrimmed(dir.Join("root_token"));
+  EXPECT_EQ(ReadTrimmed(dir.Join("retrod.log")).find(root), std::string::npos)
       << "the root token must not be logged";
 
   Client client(retrod.address());
@@ -149,7 +141,7 @@ TEST(CrashRecoveryTest, EveryAcknowledgedWriteSurvivesSigkill) {
   EXPECT_EQ(retrod.Terminate(), 0);
   ASSERT_TRUE(watcher.WaitForEnd());
   EXPECT_EQ(watcher.status().error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_NE(ReadFile(dir.Join("retrod.log")).find("received SIGTERM"), std::string::npos);
+  EXPECT_NE(ReadTrimmed(dir.Join("retrod.log")).find("received SIGTERM"), std::string::npos);
 }
 
 }  // namespace

@@ -29,6 +29,8 @@ namespace retro {
 namespace {
 
 using retro::testing::Ctx;
+using retro::testing::EnvInt;
+using retro::testing::ReadTrimmed;
 using retro::v1::Annotation;
 using retro::v1::Session;
 using Clock = std::chrono::steady_clock;
@@ -52,20 +54,6 @@ constexpr bool kSanitized = false;
 #else
 constexpr bool kSanitized = false;
 #endif
-
-int EnvInt(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::atoi(value) : fallback;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  std::string s = content.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 double RssMiB(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -185,7 +173,8 @@ TEST(LoadTest, ThousandWatchersFiftyWritersNoUnexpectedErrorBoundedMemory) {
   org.set_admin_user_id("admin");
   retro::v1::CreateOrganizationResponse created;
   ASSERT_TRUE(
-      admin->CreateOrganization(Ctx(ReadFile(dir.Join("root_token"))).get(), org, &created).ok());
+      admin->CreateOrganization(Ctx(ReadTrimmed(dir.Join("root_token"))).get(), org, &created)
+          .ok());
   const std::string token = created.admin_token();
   std::vector<std::string> writer_tokens;
   for (int w = 0; w < writer_count; ++w) {

@@ -26,23 +26,11 @@ namespace retro {
 namespace {
 
 using retro::testing::Ctx;
+using retro::testing::EnvInt;
+using retro::testing::ReadTrimmed;
 using retro::v1::Annotation;
 using retro::v1::Session;
 using retro::v1::SessionEvent;
-
-int EnvInt(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::atoi(value) : fallback;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  std::string s = content.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // Where the server is now: it moves to a new port at each restart. Watchers
 // share a few connections per incarnation, as real clients behind a proxy
@@ -142,7 +130,7 @@ TEST_F(ResumeStormTest, EveryWatcherEndsWithExactlyTheLogAcrossDropsAndRestarts)
   std::string error;
   ASSERT_TRUE(retrod_.Start(&error)) << error;
   endpoint_.Set(retrod_.address());
-  const std::string root = ReadFile(dir_.Join("root_token"));
+  const std::string root = ReadTrimmed(dir_.Join("root_token"));
   auto admin = retro::v1::AdminService::NewStub(endpoint_.Channel(0));
   retro::v1::CreateOrganizationRequest org;
   org.set_organization_id("acme");

@@ -21,4 +21,12 @@ class TempDir {
   std::string path_;
 };
 
+// The file's content without trailing newlines and spaces ("" when it
+// cannot be read): tokens, logs.
+std::string ReadTrimmed(const std::string& path);
+
+// An integer from the environment (the long runs set sizes so), or fallback
+// when unset or empty.
+int EnvInt(const char* name, int fallback);
+
 }  // namespace retro::testing
