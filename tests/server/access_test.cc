@@ -1,8 +1,11 @@
 // Authentication and isolation on every RPC: no token, malformed, revoked,
 // root, another organization, a team session seen from outside the team.
 #include <functional>
+#include <future>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_server.h"
@@ -174,19 +177,25 @@ class AccessTest : public ::testing::Test {
   retro::testing::Org acme_;
   retro::testing::Org rival_;
   Session session_;
+  // The secret of a token of mate's that was issued, then revoked.
+  std::string RevokedToken() {
+    retro::v1::IssueTokenRequest issue;
+    retro::v1::IssueTokenResponse issued;
+    EXPECT_TRUE(server_.admin().IssueToken(Ctx(acme_["mate"]).get(), issue, &issued).ok());
+    retro::v1::RevokeTokenRequest revoke;
+    revoke.set_name(issued.token().name());
+    retro::v1::Token token;
+    EXPECT_TRUE(server_.admin().RevokeToken(Ctx(acme_["mate"]).get(), revoke, &token).ok());
+    EXPECT_TRUE(token.revoked());
+    return issued.secret();
+  }
+
   Annotation annotation_;
   retro::v1::ActionItem item_;
 };
 
 TEST_F(AccessTest, EverySessionRpcRefusesBadTokensOutsidersAndRoot) {
-  retro::v1::IssueTokenRequest issue;
-  retro::v1::IssueTokenResponse revoked;
-  ASSERT_TRUE(server_.admin().IssueToken(Ctx(acme_["mate"]).get(), issue, &revoked).ok());
-  retro::v1::RevokeTokenRequest revoke;
-  revoke.set_name(revoked.token().name());
-  retro::v1::Token token;
-  ASSERT_TRUE(server_.admin().RevokeToken(Ctx(acme_["mate"]).get(), revoke, &token).ok());
-  EXPECT_TRUE(token.revoked());
+  const std::string revoked = RevokedToken();
 
   const std::string& valid = acme_["rep"];
   std::string tampered = valid;
@@ -200,7 +209,7 @@ TEST_F(AccessTest, EverySessionRpcRefusesBadTokensOutsidersAndRoot) {
       {"no token", "", grpc::StatusCode::UNAUTHENTICATED},
       {"malformed token", "not-a-token", grpc::StatusCode::UNAUTHENTICATED},
       {"tampered secret", tampered, grpc::StatusCode::UNAUTHENTICATED},
-      {"revoked token", revoked.secret(), grpc::StatusCode::UNAUTHENTICATED},
+      {"revoked token", revoked, grpc::StatusCode::UNAUTHENTICATED},
       {"root token", server_.root_token(), grpc::StatusCode::PERMISSION_DENIED},
       {"another organization's admin", rival_["admin"], grpc::StatusCode::NOT_FOUND},
       {"another organization's member", rival_["rep"], grpc::StatusCode::NOT_FOUND},
@@ -224,6 +233,69 @@ TEST_F(AccessTest, EverySessionRpcRefusesBadTokensOutsidersAndRoot) {
   ASSERT_TRUE(server_.sessions().GetSession(Ctx(acme_["enable"]).get(), get, &now).ok());
   EXPECT_EQ(now.last_sequence(), session_.last_sequence() + 2);  // Annotation and item only.
   EXPECT_EQ(now.title(), "East team loss review");
+}
+
+// Every RPC of every service, unary or streaming, found from the service
+// descriptors (so a new RPC is covered the day it is added): a missing,
+// malformed, tampered or revoked token is UNAUTHENTICATED before anything
+// else is looked at.
+TEST_F(AccessTest, EveryRpcOfEveryServiceRefusesBadTokens) {
+  const std::string revoked = RevokedToken();
+  std::string tampered = acme_["admin"];
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  const std::vector<std::pair<std::string, std::string>> bad = {{"no token", ""},
+                                                                {"malformed token", "not-a-token"},
+                                                                {"tampered secret", tampered},
+                                                                {"revoked token", revoked}};
+
+  grpc::GenericStub stub(server_.channel());
+  int methods = 0;
+  for (const char* service : {"retro.v1.AdminService", "retro.v1.SessionService",
+                              "retro.v1.AnnotationService", "retro.v1.LibraryService"}) {
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    ASSERT_NE(descriptor, nullptr) << service;
+    for (int m = 0; m < descriptor->method_count(); ++m) {
+      const std::string path = absl::StrCat("/", service, "/", descriptor->method(m)->name());
+      ++methods;
+      for (const auto& [label, secret] : bad) {
+        auto context = Ctx(secret);
+        // The request is an empty message: every field unset.
+        grpc::Status status;
+        if (descriptor->method(m)->server_streaming()) {
+          grpc::CompletionQueue queue;
+          auto call = stub.PrepareCall(context.get(), path, &queue);
+          void* tag;
+          bool ok;
+          call->StartCall(reinterpret_cast<void*>(1));
+          queue.Next(&tag, &ok);
+          grpc::Slice empty("");
+          grpc::ByteBuffer message(&empty, 1);
+          call->WriteLast(message, grpc::WriteOptions(), reinterpret_cast<void*>(2));
+          queue.Next(&tag, &ok);
+          grpc::ByteBuffer reply;
+          call->Read(&reply, reinterpret_cast<void*>(3));
+          queue.Next(&tag, &ok);
+          call->Finish(&status, reinterpret_cast<void*>(4));
+          queue.Next(&tag, &ok);
+          queue.Shutdown();
+          while (queue.Next(&tag, &ok)) {
+          }
+        } else {
+          grpc::Slice empty("");
+          grpc::ByteBuffer message(&empty, 1);
+          grpc::ByteBuffer reply;
+          std::promise<grpc::Status> done;
+          stub.UnaryCall(context.get(), path, grpc::StubOptions(), &message, &reply,
+                         [&](grpc::Status s) { done.set_value(std::move(s)); });
+          status = done.get_future().get();
+        }
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+            << path << " with " << label << ": " << status.error_message();
+      }
+    }
+  }
+  EXPECT_GE(methods, 33);
 }
 
 TEST_F(AccessTest, TeamSessionsAreListedOnlyToThoseWhoMaySeeThem) {
