@@ -155,8 +155,6 @@ absl::Status Database::WriteBatch(const Batch& batch, bool sync) {
   return status;
 }
 
-bool Database::writable() const { return !failing_.load(std::memory_order_acquire); }
-
 void Database::NoteWriteFailure(const absl::Status& failure) {
   absl::MutexLock lock(&health_mu_);
   last_failure_ = failure;

@@ -120,9 +120,6 @@ class Database {
   // are hard-linked where possible. Returns the bytes in the copy.
   [[nodiscard]] absl::StatusOr<uint64_t> Checkpoint(const std::string& directory);
 
-  // False while writes are failing (see Write).
-  bool writable() const;
-
   // The greatest key starting with prefix, if any.
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> LastKeyWithPrefix(
       Table table, absl::string_view prefix);

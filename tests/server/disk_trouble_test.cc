@@ -93,28 +93,13 @@ class DiskTroubleTest : public ::testing::TestWithParam<Fault> {
     return out.last_sequence();
   }
 
-  // A live session of rep's; empty on failure (the test's assertions say).
-  Session StartLive() {
-    retro::v1::CreateSessionRequest create;
-    create.mutable_session()->set_title("Loss review: Initech");
-    Session session;
-    grpc::Status status =
-        server_.sessions().CreateSession(Ctx(org_["rep"]).get(), create, &session);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    retro::v1::StartSessionRequest start;
-    start.set_name(session.name());
-    status = server_.sessions().StartSession(Ctx(org_["rep"]).get(), start, &session);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return status.ok() ? session : Session();
-  }
-
   retro::testing::TestServer server_;
   retro::testing::Org org_;
 };
 
 TEST_P(DiskTroubleTest, WritesFailCleanlyReadsGoOnAndWritesResumeWithoutARestart) {
-  const Session session = StartLive();
-  ASSERT_FALSE(session.name().empty());
+  const Session session =
+      retro::testing::StartLiveSession(server_, org_["rep"], "Loss review: Initech");
   std::multiset<std::string> acknowledged;
   for (int i = 0; i < 5; ++i) {
     std::string text = "before " + std::to_string(i);
@@ -183,8 +168,8 @@ TEST_P(DiskTroubleTest, WritesFailCleanlyReadsGoOnAndWritesResumeWithoutARestart
 }
 
 TEST_P(DiskTroubleTest, AServerStoppedWhileWritesFailStopsAndLosesNothing) {
-  const Session session = StartLive();
-  ASSERT_FALSE(session.name().empty());
+  const Session session =
+      retro::testing::StartLiveSession(server_, org_["rep"], "Loss review: Initech");
   ASSERT_TRUE(Add(session, "before").ok());
   faults().Inject(GetParam());
   EXPECT_EQ(Add(session, "during").error_code(), grpc::StatusCode::UNAVAILABLE);

@@ -20,12 +20,7 @@ class HostileInputTest : public ::testing::Test {
  protected:
   HostileInputTest() {
     org_ = retro::testing::MakeOrg(server_, "acme");
-    retro::v1::CreateSessionRequest create;
-    create.mutable_session()->set_title("Loss review: Initech");
-    EXPECT_TRUE(server_.sessions().CreateSession(Ctx(org_["rep"]).get(), create, &session_).ok());
-    retro::v1::StartSessionRequest start;
-    start.set_name(session_.name());
-    EXPECT_TRUE(server_.sessions().StartSession(Ctx(org_["rep"]).get(), start, &session_).ok());
+    session_ = retro::testing::StartLiveSession(server_, org_["rep"], "Loss review: Initech");
   }
 
   // What is stored: the live session's last sequence and the session count.

@@ -30,12 +30,7 @@ class OverloadTest : public ::testing::Test {
   explicit OverloadTest(int max_queued_writes = 256) : server_(Options(max_queued_writes)) {
     faults().DelaySyncs(0);
     org_ = retro::testing::MakeOrg(server_, "acme");
-    retro::v1::CreateSessionRequest create;
-    create.mutable_session()->set_title("Loss review: Umbrella");
-    EXPECT_TRUE(server_.sessions().CreateSession(Ctx(org_["rep"]).get(), create, &session_).ok());
-    retro::v1::StartSessionRequest start;
-    start.set_name(session_.name());
-    EXPECT_TRUE(server_.sessions().StartSession(Ctx(org_["rep"]).get(), start, &session_).ok());
+    session_ = retro::testing::StartLiveSession(server_, org_["rep"], "Loss review: Umbrella");
   }
   ~OverloadTest() override { faults().DelaySyncs(0); }
 

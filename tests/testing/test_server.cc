@@ -105,6 +105,20 @@ Org MakeOrg(TestServer& server, const std::string& org_id) {
   return org;
 }
 
+retro::v1::Session StartLiveSession(TestServer& server, const std::string& token,
+                                    const std::string& title) {
+  retro::v1::CreateSessionRequest create;
+  create.mutable_session()->set_title(title);
+  retro::v1::Session session;
+  grpc::Status status = server.sessions().CreateSession(Ctx(token).get(), create, &session);
+  if (!status.ok()) throw std::runtime_error("CreateSession: " + status.error_message());
+  retro::v1::StartSessionRequest start;
+  start.set_name(session.name());
+  status = server.sessions().StartSession(Ctx(token).get(), start, &session);
+  if (!status.ok()) throw std::runtime_error("StartSession: " + status.error_message());
+  return session;
+}
+
 std::string BadRequestField(const grpc::Status& status) {
   google::rpc::Status details;
   if (!details.ParseFromString(status.error_details())) return "";

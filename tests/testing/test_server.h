@@ -66,6 +66,11 @@ struct Org {
 };
 Org MakeOrg(TestServer& server, const std::string& org_id);
 
+// Creates a session titled title as the token's user and starts it (LIVE).
+// Throws on failure, like MakeOrg.
+retro::v1::Session StartLiveSession(TestServer& server, const std::string& token,
+                                    const std::string& title);
+
 // The google.rpc.BadRequest field a status names, or "".
 std::string BadRequestField(const grpc::Status& status);
 
