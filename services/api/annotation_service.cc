@@ -3,12 +3,14 @@
 
 namespace retro::api {
 
-grpc::Status AnnotationServiceImpl::AddAnnotation(grpc::ServerContext* context,
-                                                  const retro::v1::AddAnnotationRequest* request,
-                                                  retro::v1::Annotation* response) {
-  return Handle(admin_, context, response, [&](const core::Caller& caller) {
-    return sessions_.AddAnnotation(caller, *request);
-  });
+grpc::ServerUnaryReactor* AnnotationServiceImpl::AddAnnotation(
+    grpc::CallbackServerContext* context, const retro::v1::AddAnnotationRequest* request,
+    retro::v1::Annotation* response) {
+  return HandleAsync(
+      admin_, context, response,
+      [&](const core::Caller& caller, core::SessionController::Done<retro::v1::Annotation> done) {
+        sessions_.AddAnnotationAsync(caller, *request, std::move(done));
+      });
 }
 
 grpc::Status AnnotationServiceImpl::EditAnnotation(grpc::ServerContext* context,
@@ -27,12 +29,14 @@ grpc::Status AnnotationServiceImpl::DeleteAnnotation(
   });
 }
 
-grpc::Status AnnotationServiceImpl::VoteAnnotation(grpc::ServerContext* context,
-                                                   const retro::v1::VoteAnnotationRequest* request,
-                                                   retro::v1::Annotation* response) {
-  return Handle(admin_, context, response, [&](const core::Caller& caller) {
-    return sessions_.VoteAnnotation(caller, *request);
-  });
+grpc::ServerUnaryReactor* AnnotationServiceImpl::VoteAnnotation(
+    grpc::CallbackServerContext* context, const retro::v1::VoteAnnotationRequest* request,
+    retro::v1::Annotation* response) {
+  return HandleAsync(
+      admin_, context, response,
+      [&](const core::Caller& caller, core::SessionController::Done<retro::v1::Annotation> done) {
+        sessions_.VoteAnnotationAsync(caller, *request, std::move(done));
+      });
 }
 
 grpc::Status AnnotationServiceImpl::GroupAnnotations(

@@ -1,6 +1,7 @@
 // The shape every unary handler shares: authenticate from the
 // "authorization: Bearer <token>" metadata, run the controller, map the
-// status. Internal to services/api.
+// status; Handle for the synchronous API, HandleAsync for the callback API.
+// Internal to services/api.
 #pragma once
 
 #include <string>
@@ -41,6 +42,30 @@ grpc::Status Handle(core::AdminController& admin, grpc::ServerContext* context, 
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);
   return grpc::Status::OK;
+}
+
+// For a callback-API method whose controller replies through a callback
+// (possibly on another thread): `start(caller, done)` must call done once.
+// The response is gRPC's, valid until the reactor finishes.
+template <typename Response, typename Start>
+grpc::ServerUnaryReactor* HandleAsync(core::AdminController& admin,
+                                      grpc::CallbackServerContext* context, Response* response,
+                                      Start start) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<core::Caller> caller = Authenticate(admin, *context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  start(*caller, [reactor, response](absl::StatusOr<Response> result) {
+    if (!result.ok()) {
+      reactor->Finish(ToGrpcStatus(result.status()));
+      return;
+    }
+    *response = *std::move(result);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 }  // namespace retro::api

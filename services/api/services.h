@@ -1,8 +1,12 @@
 // The gRPC services of retro.v1: thin adapters from the wire to the
-// controllers in services/core. Unary methods use the synchronous API,
-// whose thread pool suits handlers that wait for an fsync; WatchSession
-// uses the callback API with raw byte buffers, so one serialized event is
-// shared by all its watchers. Thread-safe; references are borrowed.
+// controllers in services/core. Most unary methods use the synchronous API.
+// AddAnnotation and VoteAnnotation, the writes a live session makes by the
+// thousand, use the callback API: their handler queues the write and
+// returns, and the controller's writer thread finishes the call once the
+// write is synced, so no gRPC thread waits on an fsync and none is handed a
+// call between threads. WatchSession uses the callback API with raw byte
+// buffers, so one serialized event is shared by all its watchers.
+// Thread-safe; references are borrowed.
 #pragma once
 
 #include "retro/v1/admin_service.grpc.pb.h"
@@ -83,23 +87,26 @@ class SessionServiceImpl final
   WatchReactor::Deps watch_deps_;
 };
 
-class AnnotationServiceImpl final : public retro::v1::AnnotationService::Service {
+class AnnotationServiceImpl final
+    : public retro::v1::AnnotationService::WithCallbackMethod_AddAnnotation<
+          retro::v1::AnnotationService::WithCallbackMethod_VoteAnnotation<
+              retro::v1::AnnotationService::Service>> {
  public:
   AnnotationServiceImpl(core::AdminController& admin, core::SessionController& sessions)
       : admin_(admin), sessions_(sessions) {}
 
-  grpc::Status AddAnnotation(grpc::ServerContext* context,
-                             const retro::v1::AddAnnotationRequest* request,
-                             retro::v1::Annotation* response) override;
+  grpc::ServerUnaryReactor* AddAnnotation(grpc::CallbackServerContext* context,
+                                          const retro::v1::AddAnnotationRequest* request,
+                                          retro::v1::Annotation* response) override;
   grpc::Status EditAnnotation(grpc::ServerContext* context,
                               const retro::v1::EditAnnotationRequest* request,
                               retro::v1::Annotation* response) override;
   grpc::Status DeleteAnnotation(grpc::ServerContext* context,
                                 const retro::v1::DeleteAnnotationRequest* request,
                                 retro::v1::Annotation* response) override;
-  grpc::Status VoteAnnotation(grpc::ServerContext* context,
-                              const retro::v1::VoteAnnotationRequest* request,
-                              retro::v1::Annotation* response) override;
+  grpc::ServerUnaryReactor* VoteAnnotation(grpc::CallbackServerContext* context,
+                                           const retro::v1::VoteAnnotationRequest* request,
+                                           retro::v1::Annotation* response) override;
   grpc::Status GroupAnnotations(grpc::ServerContext* context,
                                 const retro::v1::GroupAnnotationsRequest* request,
                                 retro::v1::GroupAnnotationsResponse* response) override;

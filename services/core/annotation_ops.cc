@@ -64,21 +64,39 @@ absl::StatusOr<std::string> ChildId(absl::string_view field, const std::string& 
 
 absl::StatusOr<Annotation> SessionController::AddAnnotation(
     const Caller& caller, const retro::v1::AddAnnotationRequest& request) {
-  ASSIGN_OR_RETURN(auto ids, ParseName("parent", request.parent(), {"sessions"}));
-  const std::string& session_id = ids[0];
-  const Annotation& draft = request.annotation();
-  RETURN_IF_ERROR(CheckKind("annotation.kind", draft.kind()));
-  RETURN_IF_ERROR(CheckText("annotation.text", draft.text(), kMaxAnnotationBytes, false));
-  RETURN_IF_ERROR(CheckStage("annotation.stage", draft.stage(), true));
-  RETURN_IF_ERROR(CheckTags("annotation.tags", draft.tags()));
+  return AwaitReply<Annotation>(
+      [&](Done<Annotation> done) { AddAnnotationAsync(caller, request, std::move(done)); });
+}
+
+void SessionController::AddAnnotationAsync(const Caller& caller,
+                                           const retro::v1::AddAnnotationRequest& request,
+                                           Done<Annotation> done) {
+  std::vector<std::string> ids;
   std::string reply_to_id;
-  if (!draft.reply_to().empty()) {
-    ASSIGN_OR_RETURN(reply_to_id,
-                     ChildId("annotation.reply_to", draft.reply_to(), "annotations", session_id));
+  absl::Status valid = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(ids, ParseName("parent", request.parent(), {"sessions"}));
+    const Annotation& draft = request.annotation();
+    RETURN_IF_ERROR(CheckKind("annotation.kind", draft.kind()));
+    RETURN_IF_ERROR(CheckText("annotation.text", draft.text(), kMaxAnnotationBytes, false));
+    RETURN_IF_ERROR(CheckStage("annotation.stage", draft.stage(), true));
+    RETURN_IF_ERROR(CheckTags("annotation.tags", draft.tags()));
+    if (!draft.reply_to().empty()) {
+      ASSIGN_OR_RETURN(reply_to_id,
+                       ChildId("annotation.reply_to", draft.reply_to(), "annotations", ids[0]));
+    }
+    return absl::OkStatus();
+  }();
+  if (!valid.ok()) {
+    done(valid);
+    return;
   }
-  return Mutate<Annotation>(
+  const std::string session_id = ids[0];
+  // The build runs later on a writer thread: it owns what it reads, except
+  // the request, which the caller keeps until `done`.
+  MutateAsync<Annotation>(
       caller, session_id, "AddAnnotation", request.request_id(),
-      [&](Change& change, Annotation& reply) {
+      [this, caller, session_id, reply_to_id, &draft = request.annotation()](
+          Change& change, Annotation& reply) -> absl::Status {
         const Session& session = change.session();
         RETURN_IF_ERROR(CheckOpen(session, "annotate"));
         if (!reply_to_id.empty()) {
@@ -103,7 +121,8 @@ absl::StatusOr<Annotation> SessionController::AddAnnotation(
         change.EmitAnnotation(annotation);
         reply = annotation;  // The author's own view: author kept.
         return absl::OkStatus();
-      });
+      },
+      std::move(done));
 }
 
 absl::StatusOr<Annotation> SessionController::EditAnnotation(
@@ -201,10 +220,24 @@ absl::StatusOr<Annotation> SessionController::DeleteAnnotation(
 
 absl::StatusOr<Annotation> SessionController::VoteAnnotation(
     const Caller& caller, const retro::v1::VoteAnnotationRequest& request) {
-  ASSIGN_OR_RETURN(auto ids, ParseName("name", request.name(), {"sessions", "annotations"}));
-  return Mutate<Annotation>(
+  return AwaitReply<Annotation>(
+      [&](Done<Annotation> done) { VoteAnnotationAsync(caller, request, std::move(done)); });
+}
+
+void SessionController::VoteAnnotationAsync(const Caller& caller,
+                                            const retro::v1::VoteAnnotationRequest& request,
+                                            Done<Annotation> done) {
+  absl::StatusOr<std::vector<std::string>> parsed =
+      ParseName("name", request.name(), {"sessions", "annotations"});
+  if (!parsed.ok()) {
+    done(parsed.status());
+    return;
+  }
+  const std::vector<std::string> ids = *std::move(parsed);
+  MutateAsync<Annotation>(
       caller, ids[0], "VoteAnnotation", request.request_id(),
-      [&](Change& change, Annotation& reply) {
+      [this, caller, ids, remove = request.remove()](Change& change,
+                                                     Annotation& reply) -> absl::Status {
         const Session& session = change.session();
         RETURN_IF_ERROR(CheckOpen(session, "vote"));
         ASSIGN_OR_RETURN(Annotation annotation, LoadAnnotation(caller, change, "name", ids[1]));
@@ -215,7 +248,7 @@ absl::StatusOr<Annotation> SessionController::VoteAnnotation(
         RETURN_IF_ERROR(LoadVotes(change.ref(), slot));
         std::pair<std::string, std::string> vote{ids[1], caller.user_id};
         bool voted = slot.votes.contains(vote);
-        if (request.remove()) {
+        if (remove) {
           if (!voted) {
             return absl::FailedPreconditionError("you have not voted for this annotation");
           }
@@ -236,9 +269,10 @@ absl::StatusOr<Annotation> SessionController::VoteAnnotation(
         }
         change.EmitAnnotation(annotation);
         reply = ViewOf(annotation, caller.user_id);
-        reply.set_voted_by_caller(!request.remove());
+        reply.set_voted_by_caller(!remove);
         return absl::OkStatus();
-      });
+      },
+      std::move(done));
 }
 
 absl::StatusOr<retro::v1::GroupAnnotationsResponse> SessionController::GroupAnnotations(

@@ -3,6 +3,8 @@
 // Internal to services/core. Not thread-safe.
 #pragma once
 
+#include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,17 @@
 #include "services/core/session_controller.h"
 
 namespace retro::core {
+
+// Runs an asynchronous operation and waits for its reply.
+template <typename Reply>
+absl::StatusOr<Reply> AwaitReply(const std::function<void(SessionController::Done<Reply>)>& start) {
+  // Owned by the callback too: the waiter may return while the writer
+  // thread is still inside set_value.
+  auto promise = std::make_shared<std::promise<absl::StatusOr<Reply>>>();
+  std::future<absl::StatusOr<Reply>> reply = promise->get_future();
+  start([promise](absl::StatusOr<Reply> result) { promise->set_value(std::move(result)); });
+  return reply.get();
+}
 
 class SessionController::Change {
  public:

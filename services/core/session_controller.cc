@@ -120,7 +120,8 @@ absl::Status SessionController::LoadVotes(const storage::SessionRef& ref, Slot& 
 }
 
 absl::StatusOr<Session> SessionController::LoadVisible(const Caller& caller,
-                                                       const std::string& session_id) {
+                                                       const std::string& session_id,
+                                                       bool with_last_sequence) {
   if (caller.org_id.empty()) {
     return absl::PermissionDeniedError("the root token only creates organizations");
   }
@@ -129,6 +130,7 @@ absl::StatusOr<Session> SessionController::LoadVisible(const Caller& caller,
   if (!session || !CanSee(caller, *session)) {
     return absl::NotFoundError(absl::StrCat("session ", SessionName(session_id), " not found"));
   }
+  if (!with_last_sequence) return *std::move(session);
   ASSIGN_OR_RETURN(uint64_t last, log_.LastSequence(ref));
   session->set_last_sequence(last);
   return *std::move(session);
@@ -160,75 +162,108 @@ absl::Status SessionController::Commit(const Caller& caller, Change& change,
 }
 
 template <typename Reply>
+void SessionController::MutateAsync(const Caller& caller, const std::string& session_id,
+                                    absl::string_view method, const std::string& request_id,
+                                    std::function<absl::Status(Change&, Reply&)> build,
+                                    Done<Reply> done) {
+  if (absl::Status checked = CheckRequestId("request_id", request_id); !checked.ok()) {
+    done(checked);
+    return;
+  }
+  if (caller.org_id.empty()) {
+    done(absl::PermissionDeniedError("the root token only creates organizations"));
+    return;
+  }
+  // Only sessions the caller may see get a slot: made-up names cost nothing.
+  if (absl::Status visible = LoadVisible(caller, session_id, /*with_last_sequence=*/false).status();
+      !visible.ok()) {
+    done(visible);
+    return;
+  }
+  Slot& slot = SlotFor(caller.org_id, session_id);
+  auto task = std::make_unique<Task>();
+  task->caller = caller;
+  // A request id answers for one session: the same id on another session
+  // is another request.
+  task->method = absl::StrCat(method, ":", session_id);
+  task->request_id = request_id;
+  auto reply = std::make_shared<Reply>();
+  task->build = [build = std::move(build), reply](Change& change, std::string* reply_bytes) {
+    RETURN_IF_ERROR(build(change, *reply));
+    *reply_bytes = reply->SerializeAsString();
+    return absl::OkStatus();
+  };
+  task->finish = [reply, done = std::move(done)](Task& finished) {
+    if (!finished.status.ok()) {
+      done(finished.status);
+    } else if (finished.remembered && !reply->ParseFromString(finished.reply_bytes)) {
+      done(absl::DataLossError("unreadable reply"));
+    } else {
+      done(std::move(*reply));
+    }
+  };
+  Enqueue(storage::SessionRef{caller.org_id, session_id}, slot, std::move(task));
+}
+
+template <typename Reply>
 absl::StatusOr<Reply> SessionController::Mutate(
     const Caller& caller, const std::string& session_id, absl::string_view method,
     const std::string& request_id, const std::function<absl::Status(Change&, Reply&)>& build) {
-  RETURN_IF_ERROR(CheckRequestId("request_id", request_id));
-  if (caller.org_id.empty()) {
-    return absl::PermissionDeniedError("the root token only creates organizations");
-  }
-  // Only sessions the caller may see get a slot: made-up names cost nothing.
-  RETURN_IF_ERROR(LoadVisible(caller, session_id).status());
-  Slot& slot = SlotFor(caller.org_id, session_id);
-  Reply reply;
-  Task task;
-  task.caller = &caller;
-  // A request id answers for one session: the same id on another session
-  // is another request.
-  task.method = absl::StrCat(method, ":", session_id);
-  task.request_id = &request_id;
-  task.build = [&](Change& change, std::string* reply_bytes) {
-    RETURN_IF_ERROR(build(change, reply));
-    *reply_bytes = reply.SerializeAsString();
-    return absl::OkStatus();
-  };
-  RunTask(storage::SessionRef{caller.org_id, session_id}, slot, task);
-  RETURN_IF_ERROR(task.status);
-  if (task.remembered && !reply.ParseFromString(task.reply_bytes)) {
-    return absl::DataLossError("unreadable reply");
-  }
-  return reply;
+  return AwaitReply<Reply>([&](Done<Reply> done) {
+    MutateAsync<Reply>(caller, session_id, method, request_id, build, std::move(done));
+  });
 }
 
-void SessionController::RunTask(const storage::SessionRef& ref, Slot& slot, Task& task) {
-  std::vector<Task*> batch;
+void SessionController::Enqueue(const storage::SessionRef& ref, Slot& slot,
+                                std::unique_ptr<Task> task) {
   {
     absl::MutexLock lock(&slot.queue_mu);
-    if (static_cast<int>(slot.queue.size()) >= max_queued_writes_) {
-      task.status = absl::ResourceExhaustedError(
+    if (static_cast<int>(slot.queue.size()) < max_queued_writes_) {
+      slot.queue.push_back(std::move(task));
+      if (slot.scheduled) return;
+      slot.scheduled = true;
+    } else {
+      task->status = absl::ResourceExhaustedError(
           absl::StrCat("session ", SessionName(ref.session_id), " has ", slot.queue.size(),
                        " writes waiting; retry with backoff"));
-      return;
     }
-    slot.queue.push_back(&task);
-    if (slot.leader) {
-      slot.queue_mu.Await(absl::Condition(
-          +[](Task* waiting) { return waiting->done || waiting->lead; }, &task));
-      if (task.done) return;
-    }
-    slot.leader = true;
-    // Everyone who queued while the last batch was being synced, this
-    // task included, goes in this one.
+  }
+  if (task) {
+    task->finish(*task);
+    return;
+  }
+  writers_.Schedule([this, ref, &slot] { RunNextBatch(ref, slot); });
+}
+
+void SessionController::RunNextBatch(const storage::SessionRef& ref, Slot& slot) {
+  std::vector<std::unique_ptr<Task>> batch;
+  {
+    absl::MutexLock lock(&slot.queue_mu);
+    // Everyone who queued while the last batch was being synced goes in
+    // this one.
     batch.swap(slot.queue);
   }
   RunBatch(ref, slot, batch);
-  absl::MutexLock lock(&slot.queue_mu);
-  for (Task* done : batch) done->done = true;
-  if (slot.queue.empty()) {
-    slot.leader = false;
-  } else {
-    slot.queue.front()->lead = true;
+  for (const auto& task : batch) task->finish(*task);
+  {
+    absl::MutexLock lock(&slot.queue_mu);
+    if (slot.queue.empty()) {
+      slot.scheduled = false;
+      return;
+    }
   }
+  // Behind other sessions' batches, so a busy session cannot hold a writer.
+  writers_.Schedule([this, ref, &slot] { RunNextBatch(ref, slot); });
 }
 
 void SessionController::RunBatch(const storage::SessionRef& ref, Slot& slot,
-                                 const std::vector<Task*>& batch) {
+                                 const std::vector<std::unique_ptr<Task>>& batch) {
   absl::MutexLock lock(&slot.mu);
   slot.pending = Pending();
   // The vote cache must hold the stored votes before the batch adds its
   // own, which are not stored yet.
   if (absl::Status loaded = LoadVotes(ref, slot); !loaded.ok()) {
-    for (Task* task : batch) task->status = loaded;
+    for (const auto& task : batch) task->status = loaded;
     return;
   }
   std::optional<Session> stored;
@@ -241,9 +276,10 @@ void SessionController::RunBatch(const storage::SessionRef& ref, Slot& slot,
   std::vector<Task*> accepted;
 
   const absl::Time now = absl::Now();
-  for (Task* task : batch) {
-    const Caller& caller = *task->caller;
-    const std::string& request_id = *task->request_id;
+  for (const auto& owned : batch) {
+    Task* task = owned.get();
+    const Caller& caller = task->caller;
+    const std::string& request_id = task->request_id;
     if (caller.deadline < now) {
       task->status = absl::DeadlineExceededError(
           "the request's deadline passed while it waited for its session; nothing was written");
@@ -714,10 +750,14 @@ absl::StatusOr<std::vector<retro::v1::Lesson>> LessonsOf(SessionController::Chan
 }  // namespace retro::core
 
 namespace retro::core {
-// Mutate is defined here and used by the annotation operations too.
+// Mutate and MutateAsync are defined here and used by the annotation
+// operations too.
 template absl::StatusOr<retro::v1::Annotation> SessionController::Mutate<retro::v1::Annotation>(
     const Caller&, const std::string&, absl::string_view, const std::string&,
     const std::function<absl::Status(Change&, retro::v1::Annotation&)>&);
+template void SessionController::MutateAsync<retro::v1::Annotation>(
+    const Caller&, const std::string&, absl::string_view, const std::string&,
+    std::function<absl::Status(Change&, retro::v1::Annotation&)>, Done<retro::v1::Annotation>);
 template absl::StatusOr<retro::v1::ActionItem> SessionController::Mutate<retro::v1::ActionItem>(
     const Caller&, const std::string&, absl::string_view, const std::string&,
     const std::function<absl::Status(Change&, retro::v1::ActionItem&)>&);

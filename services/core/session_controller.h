@@ -13,8 +13,11 @@
 // (pending, not yet written), and appends them in one synced write. A
 // request that fails leaves no trace in the batch. So a session's
 // throughput is not one request per fsync, while every reply still waits
-// for its own write to be durable. Changes to different sessions run in
-// parallel and share fsyncs through the storage engine's group commit.
+// for its own write to be durable. Batches run on the controller's writer
+// threads, never on the caller's: an asynchronous caller (a gRPC callback
+// handler) is not held while its write syncs, and a synchronous one waits
+// for its reply. Changes to different sessions run in parallel, one writer
+// thread each, and share fsyncs through the storage engine's group commit.
 //
 // Errors are absl statuses: INVALID_ARGUMENT naming the field,
 // NOT_FOUND for anything the caller may not see, PERMISSION_DENIED for the
@@ -22,6 +25,7 @@
 // etag. Thread-safe. All references are borrowed and must outlive it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +40,7 @@
 #include "retro/v1/session_service.pb.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
+#include "services/common/thread_pool.h"
 #include "services/core/caller.h"
 #include "storage/directory_store.h"
 #include "storage/event_log.h"
@@ -48,16 +53,26 @@ class SessionController {
   // Writes waiting for one session's next batch beyond this many are shed
   // with RESOURCE_EXHAUSTED rather than queued.
   static constexpr int kDefaultMaxQueuedWrites = 256;
+  // Sessions whose batches can be built and synced at the same time.
+  static constexpr int kDefaultWriterThreads = 16;
 
   SessionController(storage::EventLog& log, storage::SessionStore& sessions,
                     storage::DirectoryStore& directory, Clock& clock, IdGenerator& ids,
-                    int max_queued_writes = kDefaultMaxQueuedWrites)
+                    int max_queued_writes = kDefaultMaxQueuedWrites,
+                    int writer_threads = kDefaultWriterThreads)
       : log_(log),
         sessions_(sessions),
         directory_(directory),
         clock_(clock),
         ids_(ids),
-        max_queued_writes_(max_queued_writes) {}
+        max_queued_writes_(max_queued_writes),
+        writers_(writer_threads) {}
+
+  // Receives the reply of an asynchronous write exactly once: on a writer
+  // thread once the write is durable or has failed, or on the calling
+  // thread when the request is refused before it is queued.
+  template <typename Reply>
+  using Done = std::function<void(absl::StatusOr<Reply>)>;
 
   // SessionService.
   absl::StatusOr<retro::v1::Session> CreateSession(const Caller& caller,
@@ -88,6 +103,13 @@ class SessionController {
       const Caller& caller, const retro::v1::DeleteAnnotationRequest& request);
   absl::StatusOr<retro::v1::Annotation> VoteAnnotation(
       const Caller& caller, const retro::v1::VoteAnnotationRequest& request);
+  // The two writes every teammate makes live, for callers that must not
+  // block (gRPC callback handlers): `request` must stay valid until `done`
+  // has run.
+  void AddAnnotationAsync(const Caller& caller, const retro::v1::AddAnnotationRequest& request,
+                          Done<retro::v1::Annotation> done);
+  void VoteAnnotationAsync(const Caller& caller, const retro::v1::VoteAnnotationRequest& request,
+                           Done<retro::v1::Annotation> done);
   absl::StatusOr<retro::v1::GroupAnnotationsResponse> GroupAnnotations(
       const Caller& caller, const retro::v1::GroupAnnotationsRequest& request);
   absl::StatusOr<retro::v1::ListAnnotationsResponse> ListAnnotations(
@@ -119,13 +141,13 @@ class SessionController {
 
   // One request waiting for its session's batch.
   struct Task {
-    const Caller* caller;
+    Caller caller;
     std::string method;  // scoped to the session
-    const std::string* request_id;
+    std::string request_id;
     std::function<absl::Status(Change&, std::string* reply_bytes)> build;
-    // Results, set by the batch's leader.
-    bool done = false;  // guarded by the slot's queue_mu
-    bool lead = false;  // guarded by the slot's queue_mu: run the next batch
+    // Hands the outcome below to the requester; called once.
+    std::function<void(Task&)> finish;
+    // Results, set by the batch.
     absl::Status status;
     std::string reply_bytes;
     bool remembered = false;  // reply_bytes came from an earlier request
@@ -133,7 +155,7 @@ class SessionController {
 
   // Per-session state kept between requests.
   struct Slot {
-    // Held by the thread building and writing a batch.
+    // Held by the writer thread building and writing a batch.
     absl::Mutex mu;
     // Votes of the session, loaded on first use: (annotation id, user id).
     bool votes_loaded ABSL_GUARDED_BY(mu) = false;
@@ -142,32 +164,44 @@ class SessionController {
     Pending pending ABSL_GUARDED_BY(mu);
 
     absl::Mutex queue_mu;
-    std::vector<Task*> queue ABSL_GUARDED_BY(queue_mu);
-    bool leader ABSL_GUARDED_BY(queue_mu) = false;  // a thread is running batches
+    std::vector<std::unique_ptr<Task>> queue ABSL_GUARDED_BY(queue_mu);
+    // A writer thread has this session's next batch scheduled or running.
+    bool scheduled ABSL_GUARDED_BY(queue_mu) = false;
   };
 
-  // Runs build in the session's next batch and returns once that batch is
-  // durable. The reply is remembered under request_id (when set) for
-  // retries.
+  // Runs build in the session's next batch and calls done once that batch
+  // is durable. The reply is remembered under request_id (when set) for
+  // retries. Mutate waits for it.
+  template <typename Reply>
+  void MutateAsync(const Caller& caller, const std::string& session_id, absl::string_view method,
+                   const std::string& request_id,
+                   std::function<absl::Status(Change&, Reply&)> build, Done<Reply> done);
   template <typename Reply>
   absl::StatusOr<Reply> Mutate(const Caller& caller, const std::string& session_id,
                                absl::string_view method, const std::string& request_id,
                                const std::function<absl::Status(Change&, Reply&)>& build);
-  // Queues the task. A thread that finds no batch running runs one; when it
-  // ends with others queued, the first of them runs the next, so nobody's
-  // reply waits for batches after its own.
-  // Sheds the task (RESOURCE_EXHAUSTED in task.status) when the session
-  // already has max_queued_writes_ waiting.
-  void RunTask(const storage::SessionRef& ref, Slot& slot, Task& task);
-  void RunBatch(const storage::SessionRef& ref, Slot& slot, const std::vector<Task*>& batch);
+  // Queues the task, and schedules the session's next batch on a writer
+  // thread unless one is scheduled already. Sheds the task
+  // (RESOURCE_EXHAUSTED) when the session already has max_queued_writes_
+  // waiting.
+  void Enqueue(const storage::SessionRef& ref, Slot& slot, std::unique_ptr<Task> task);
+  // On a writer thread: one batch of everything queued, its replies, then
+  // the next batch rescheduled behind other sessions' if more queued.
+  void RunNextBatch(const storage::SessionRef& ref, Slot& slot);
+  void RunBatch(const storage::SessionRef& ref, Slot& slot,
+                const std::vector<std::unique_ptr<Task>>& batch);
   absl::Status Commit(const Caller& caller, Change& change, absl::string_view method,
                       const std::string& request_id, const std::string& reply_bytes);
 
   Slot& SlotFor(const std::string& org_id, const std::string& session_id);
   absl::Status LoadVotes(const storage::SessionRef& ref, Slot& slot)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot.mu);
+  // The session with its last_sequence if the caller may see it, else
+  // NOT_FOUND. Without the sequence (which costs a seek in the log) when
+  // only visibility matters.
   absl::StatusOr<retro::v1::Session> LoadVisible(const Caller& caller,
-                                                 const std::string& session_id);
+                                                 const std::string& session_id,
+                                                 bool with_last_sequence = true);
   // The annotation as the change sees it (pending included), if the caller
   // may see it; NOT_FOUND naming `field` otherwise.
   absl::StatusOr<retro::v1::Annotation> LoadAnnotation(const Caller& caller, Change& change,
@@ -188,6 +222,9 @@ class SessionController {
   absl::Mutex slots_mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(slots_mu_);
   absl::Mutex create_mu_;  // Serializes session creation (id checks, request ids).
+  // Last: destroyed first, so batches still queued finish while the slots
+  // they use exist.
+  ThreadPool writers_;
 };
 
 }  // namespace retro::core

@@ -10,12 +10,10 @@
 namespace retro::server {
 namespace {
 
-// "/retro.v1.AnnotationService/AddAnnotation" -> "retro.v1.AddAnnotationRequest".
-std::string RequestType(const char* method) {
+// "/retro.v1.AnnotationService/AddAnnotation" -> its descriptor, if known.
+const google::protobuf::MethodDescriptor* MethodOf(const char* method) {
   std::string name = absl::StrReplaceAll(absl::string_view(method).substr(1), {{"/", "."}});
-  const auto* descriptor =
-      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name);
-  return descriptor ? descriptor->input_type()->full_name() : "request";
+  return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name);
 }
 
 class UnreadableRequestInterceptor final : public grpc::experimental::Interceptor {
@@ -30,12 +28,18 @@ class UnreadableRequestInterceptor final : public grpc::experimental::Intercepto
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      // Every status of ours carries a message; gRPC's parse failure has none.
-      if (!parsed_ && status.error_code() == grpc::StatusCode::INTERNAL &&
-          status.error_message().empty()) {
+      // Every status of ours carries a message; gRPC's parse failure has
+      // none: INTERNAL from a synchronous method, UNIMPLEMENTED from a
+      // callback one (which an unknown method also gets, hence the check
+      // that the method is ours).
+      const google::protobuf::MethodDescriptor* method = MethodOf(info_->method());
+      if (!parsed_ && status.error_message().empty() &&
+          (status.error_code() == grpc::StatusCode::INTERNAL ||
+           (status.error_code() == grpc::StatusCode::UNIMPLEMENTED && method != nullptr))) {
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("the request is not a valid ", RequestType(info_->method()),
+            absl::StrCat("the request is not a valid ",
+                         method ? method->input_type()->full_name() : "request",
                          ": its bytes do not parse (a string field that is not valid UTF-8, "
                          "a truncated field, or nesting past the depth limit)")));
       }
@@ -52,6 +56,10 @@ class UnreadableRequestInterceptor final : public grpc::experimental::Intercepto
 
 grpc::experimental::Interceptor* UnreadableRequestFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
+  // WatchSession, the one streaming method, takes raw bytes and parses its
+  // request itself; an interceptor there would run on every event written
+  // to every watcher, for nothing.
+  if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY) return nullptr;
   return new UnreadableRequestInterceptor(info);
 }
 

@@ -1,5 +1,6 @@
 // UnreadableRequestFactory: turns gRPC's answer to a request whose bytes do
-// not parse (INTERNAL, with no message) into INVALID_ARGUMENT naming the
+// not parse (INTERNAL from a synchronous method, UNIMPLEMENTED from a
+// callback one, both with no message) into INVALID_ARGUMENT naming the
 // message type, so a client that sends garbage, a string field that is not
 // valid UTF-8, or an unknown field nested past protobuf's depth limit learns
 // that its request is at fault, not the server.

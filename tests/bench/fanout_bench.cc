@@ -23,8 +23,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -69,15 +71,13 @@ std::vector<int> Numbers(const std::string& text) {
   return out;
 }
 
-// Latency samples of one run, in milliseconds, and what was missed.
+// Latency samples of one run, in milliseconds, one vector per receiver (a
+// receiver's callbacks never run concurrently, so it adds without a lock),
+// and how many deliveries were expected.
 struct Samples {
-  absl::Mutex mu;
-  std::vector<double> ms ABSL_GUARDED_BY(mu);
+  explicit Samples(int receivers) : ms(receivers) {}
+  std::vector<std::vector<double>> ms;
   int64_t expected = 0;
-  void Add(double value) {
-    absl::MutexLock lock(&mu);
-    ms.push_back(value);
-  }
 };
 
 struct Figures {
@@ -85,17 +85,25 @@ struct Figures {
   double delivered = 0;  // of expected
 };
 
+// Percentiles over every expected delivery: one that never arrived (within
+// the drain after the last send) counts as infinitely late, so a run that
+// loses or strands messages cannot look fast.
 Figures Summarize(Samples& samples) {
-  absl::MutexLock lock(&samples.mu);
-  std::vector<double>& v = samples.ms;
+  std::vector<double> v;
+  for (auto& receiver : samples.ms) v.insert(v.end(), receiver.begin(), receiver.end());
   Figures f;
   if (v.empty()) return f;
   std::sort(v.begin(), v.end());
-  auto at = [&](double p) { return v[static_cast<size_t>(p * (v.size() - 1))]; };
+  const size_t n = std::max<size_t>(v.size(), samples.expected);
+  auto at = [&](double p) {
+    size_t index = static_cast<size_t>(p * (n - 1));
+    return index < v.size() ? v[index] : std::numeric_limits<double>::infinity();
+  };
   f.p50 = at(0.5);
   f.p99 = at(0.99);
   f.p999 = at(0.999);
-  f.max = v.back();
+  f.max = v.size() < static_cast<size_t>(samples.expected) ? std::numeric_limits<double>::infinity()
+                                                           : v.back();
   f.delivered = samples.expected ? static_cast<double>(v.size()) / samples.expected : 0;
   return f;
 }
@@ -131,7 +139,7 @@ void SendOnSchedule(const Schedule& schedule, int64_t count, int threads,
 class RetroWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
  public:
   RetroWatcher(retro::v1::SessionService::Stub* stub, const std::string& token,
-               const std::string& session, const Schedule* schedule, Samples* samples,
+               const std::string& session, const Schedule* schedule, std::vector<double>* samples,
                const std::atomic<int64_t>* count_from)
       : schedule_(schedule), samples_(samples), count_from_(count_from) {
     context_.AddMetadata("authorization", "Bearer " + token);
@@ -146,7 +154,7 @@ class RetroWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
       int64_t k = 0;
       absl::string_view text = event_.annotation().text();
       if (absl::SimpleAtoi(text.substr(0, text.find(' ')), &k) && k >= count_from_->load()) {
-        samples_->Add(
+        samples_->push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - schedule_->Due(k)).count());
       }
     } else if (event_.has_presence()) {
@@ -172,7 +180,7 @@ class RetroWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
   retro::v1::WatchSessionRequest request_;
   retro::v1::SessionEvent event_;
   const Schedule* schedule_;
-  Samples* samples_;
+  std::vector<double>* samples_;
   const std::atomic<int64_t>* count_from_;
   std::atomic<int> watchers_seen_{0};
   absl::Mutex mu_;
@@ -295,7 +303,7 @@ RedisRun RunRedis(const std::string& binary, int subscribers, double rate, size_
   Schedule schedule{Clock::now() + std::chrono::milliseconds(200), rate};
   const int64_t total = static_cast<int64_t>((warmup + seconds) * rate);
   const int64_t count_from = static_cast<int64_t>(warmup * rate);
-  Samples samples;
+  Samples samples(1);  // one reader thread
   samples.expected = (total - count_from) * static_cast<int64_t>(subs.size());
   std::atomic<bool> stop{false};
   ProcessUsage before = Usage(pid);
@@ -317,8 +325,9 @@ RedisRun RunRedis(const std::string& binary, int subscribers, double rate, size_
             int64_t k = 0;
             absl::string_view text(reply->element[2]->str, reply->element[2]->len);
             if (absl::SimpleAtoi(text.substr(0, text.find(' ')), &k) && k >= count_from) {
-              samples.Add(std::chrono::duration<double, std::milli>(Clock::now() - schedule.Due(k))
-                              .count());
+              samples.ms[0].push_back(
+                  std::chrono::duration<double, std::milli>(Clock::now() - schedule.Due(k))
+                      .count());
               ++received;
             }
           }
@@ -381,12 +390,6 @@ int main(int argc, char** argv) {
       }
       auto setup_channel =
           grpc::CreateChannel(retrod.address(), grpc::InsecureChannelCredentials());
-      auto context = [](const std::string& token) {
-        auto c = std::make_unique<grpc::ClientContext>();
-        c->AddMetadata("authorization", "Bearer " + token);
-        c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-        return c;
-      };
       absl::StatusOr<retro::bench::LiveSession> live =
           retro::bench::OpenLiveSession(setup_channel, dir.Join("root_token"));
       if (!live.ok()) {
@@ -408,13 +411,14 @@ int main(int argc, char** argv) {
       }
       const int64_t total = static_cast<int64_t>((warmup + seconds) * rate);
       std::atomic<int64_t> count_from{static_cast<int64_t>(warmup * rate)};
-      Samples samples;
+      Samples samples(watchers);
       samples.expected = (total - count_from.load()) * watchers;
       Schedule schedule{Clock::time_point::max(), static_cast<double>(rate)};
       std::vector<std::unique_ptr<RetroWatcher>> streams;
       for (int w = 0; w < watchers; ++w) {
-        streams.push_back(std::make_unique<RetroWatcher>(
-            stubs[w / per_channel].get(), token, live->name, &schedule, &samples, &count_from));
+        streams.push_back(std::make_unique<RetroWatcher>(stubs[w / per_channel].get(), token,
+                                                         live->name, &schedule, &samples.ms[w],
+                                                         &count_from));
       }
       grpc::ChannelArguments small_window;
       small_window.SetInt("grpc.channel_id", -1);
@@ -438,25 +442,46 @@ int main(int argc, char** argv) {
         senders.push_back(retro::v1::AnnotationService::NewStub(setup_channel));
       size_t message_bytes = 0;
       std::mutex size_mu;
+      std::condition_variable sends_done;
+      int64_t sends_pending = 0;  // guarded by size_mu
       schedule.start = Clock::now() + std::chrono::milliseconds(200);
       std::atomic<int> thread_index{0};
-      SendOnSchedule(schedule, total, 8, [&](int64_t k) {
+      // Open loop: each send goes out at its time, whether or not earlier
+      // ones were answered (the callback API, no thread waits on a reply).
+      SendOnSchedule(schedule, total, 2, [&](int64_t k) {
         thread_local int mine = thread_index++;
-        retro::v1::AddAnnotationRequest request;
-        request.set_parent(live->name);
-        request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
-        request.mutable_annotation()->set_text(
+        struct Call {
+          grpc::ClientContext context;
+          retro::v1::AddAnnotationRequest request;
+          retro::v1::Annotation reply;
+        };
+        auto call = std::make_shared<Call>();
+        call->context.AddMetadata("authorization", "Bearer " + token);
+        call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        call->request.set_parent(live->name);
+        call->request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
+        call->request.mutable_annotation()->set_text(
             absl::StrCat(k, " Engage procurement before the proposal stage"));
-        retro::v1::Annotation reply;
-        senders[mine % senders.size()]->AddAnnotation(context(token).get(), request, &reply);
-        std::lock_guard<std::mutex> lock(size_mu);
-        retro::v1::SessionEvent event;
-        *event.mutable_annotation() = reply;
-        event.set_sequence(reply.etag().empty() ? 0 : std::stoull(reply.etag()));
-        message_bytes = std::max(message_bytes, event.ByteSizeLong());
+        {
+          std::lock_guard<std::mutex> lock(size_mu);
+          ++sends_pending;
+        }
+        senders[mine % senders.size()]->async()->AddAnnotation(
+            &call->context, &call->request, &call->reply, [&, call](grpc::Status) {
+              retro::v1::SessionEvent event;
+              *event.mutable_annotation() = call->reply;
+              event.set_sequence(call->reply.etag().empty() ? 0 : std::stoull(call->reply.etag()));
+              std::lock_guard<std::mutex> lock(size_mu);
+              message_bytes = std::max(message_bytes, event.ByteSizeLong());
+              if (--sends_pending == 0) sends_done.notify_all();
+            });
       });
       std::this_thread::sleep_for(std::chrono::seconds(2));  // the tail drains
       ProcessUsage after = Usage(retrod.pid());
+      {
+        std::unique_lock<std::mutex> lock(size_mu);
+        sends_done.wait(lock, [&] { return sends_pending == 0; });
+      }
       for (auto& stream : streams) stream->Cancel();
       for (auto& stream : streams) stream->Wait();
       for (auto& s : stalled) s->CancelAndWait();

@@ -1,0 +1,58 @@
+#include "services/common/thread_pool.h"
+
+#include <atomic>
+#include <future>
+
+#include "gtest/gtest.h"
+
+namespace retro {
+namespace {
+
+TEST(ThreadPoolTest, RunsEverythingScheduledBeforeItIsDestroyed) {
+  std::atomic<int> ran{0};
+  {
+    ThreadPool pool(3);
+    for (int i = 0; i < 1000; ++i) pool.Schedule([&] { ++ran; });
+  }
+  EXPECT_EQ(ran.load(), 1000);
+}
+
+TEST(ThreadPoolTest, WorkMayScheduleMoreWork) {
+  std::promise<int> done;
+  ThreadPool pool(1);
+  std::function<void(int)> step = [&](int n) {
+    if (n == 10) {
+      done.set_value(n);
+      return;
+    }
+    pool.Schedule([&step, n] { step(n + 1); });
+  };
+  pool.Schedule([&] { step(0); });
+  EXPECT_EQ(done.get_future().get(), 10);
+}
+
+TEST(ThreadPoolTest, ThreadsRunConcurrently) {
+  // Two pieces of work that each wait for the other can only finish on
+  // two threads.
+  ThreadPool pool(2);
+  std::promise<void> first, second;
+  std::shared_future<void> first_ready = first.get_future().share();
+  std::shared_future<void> second_ready = second.get_future().share();
+  std::promise<void> both;
+  std::atomic<int> finished{0};
+  pool.Schedule([&] {
+    first.set_value();
+    second_ready.wait();
+    if (++finished == 2) both.set_value();
+  });
+  pool.Schedule([&] {
+    second.set_value();
+    first_ready.wait();
+    if (++finished == 2) both.set_value();
+  });
+  both.get_future().wait();
+  EXPECT_EQ(finished.load(), 2);
+}
+
+}  // namespace
+}  // namespace retro
