@@ -56,8 +56,8 @@ struct LessonIndex::Columns {
   // Docs are numbered from 1; docs[doc - 1].
   std::vector<DocColumn> docs;
   std::vector<uint32_t> pool;
-  // kMinHashes per doc, doc - 1 first.
-  std::vector<uint32_t> minhash;
+  // kMinHashes per doc, doc - 1 first: the low 16 bits of each minimum.
+  std::vector<uint16_t> minhash;
   // Facet and filter values (teams, competitors, reasons, tags...): few.
   Dictionary dictionary;
   // Sessions and user ids: many, never counted as facets.

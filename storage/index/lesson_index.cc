@@ -60,8 +60,16 @@ void LessonIndex::Columns::Append(const DocValues& values) {
   add(values.reasons(), dictionary, &doc.reasons);
   add(values.tags(), dictionary, &doc.tags);
   add(values.drivers(), people, &doc.drivers);
+  const std::string& low16 = values.minhash_low16();
   for (int i = 0; i < kMinHashes; ++i) {
-    minhash.push_back(i < values.minhash_size() ? values.minhash(i) : 0xffffffffu);
+    uint16_t h = 0xffff;
+    if (low16.size() == 2 * kMinHashes) {
+      h = static_cast<uint16_t>(static_cast<uint8_t>(low16[2 * i]) |
+                                static_cast<uint8_t>(low16[2 * i + 1]) << 8);
+    } else if (i < values.minhash_size()) {
+      h = static_cast<uint16_t>(values.minhash(i));
+    }
+    minhash.push_back(h);
   }
   docs.push_back(doc);
 }
@@ -207,7 +215,12 @@ absl::Status LessonIndex::IndexLessons(
     std::vector<std::string> drivers(lesson->facilitators().begin(), lesson->facilitators().end());
     if (!lesson->presenter().empty()) drivers.push_back(lesson->presenter());
     DocValues values = ValuesOf(*lesson, static_cast<uint32_t>(tokens.size()), drivers);
-    for (uint32_t h : MinHashOf(terms)) values.add_minhash(h);
+    std::string low16;
+    for (uint32_t h : MinHashOf(terms)) {
+      low16.push_back(static_cast<char>(h & 0xff));
+      low16.push_back(static_cast<char>((h >> 8) & 0xff));
+    }
+    values.set_minhash_low16(std::move(low16));
     batch.Put(Table::kDocValues, keys::Doc(org_id, doc), values.SerializeAsString());
   }
 

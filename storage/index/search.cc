@@ -31,12 +31,11 @@ constexpr size_t kMaxPrefixExpansions = 64;
 constexpr size_t kSnippetBytes = 240;
 
 // A term's postings for one query: docs ascending, with their term
-// frequencies; whole postings (with positions) only when a phrase needs them.
+// frequencies; positions only for the docs a phrase's words all share.
 struct TermPostings {
   std::string term;
   double idf = 0;
   std::shared_ptr<const DecodedPostings> decoded;
-  std::vector<Posting> positional;
 
   const std::vector<uint32_t>& docs() const { return decoded->docs; }
   const std::vector<uint32_t>& tfs() const { return decoded->tfs; }
@@ -100,25 +99,11 @@ class QueryRun {
         doc_count_(doc_count),
         avg_length_(avg_length) {}
 
-  // The term's postings (cached per query); null when not in the index.
-  absl::StatusOr<const TermPostings*> Load(const std::string& term, bool with_positions) {
+  // The term's doc ids and frequencies (cached per query and across
+  // queries); null when not in the index.
+  absl::StatusOr<const TermPostings*> Load(const std::string& term) {
     auto it = loaded_.find(term);
-    if (it != loaded_.end()) {
-      TermPostings* known = it->second.first.get();
-      if (!with_positions || it->second.second) return known;
-      // A phrase needs positions of a term a word already loaded: add them
-      // to the same object, which earlier clauses point to.
-      bool corrupt = false;
-      RETURN_IF_ERROR(database_.Scan(Table::kPostings, keys::PostingPrefix(org_, term), "",
-                                     [&](absl::string_view key, absl::string_view value) {
-                                       corrupt = !DecodeBlock(value, keys::BlockFirstDoc(key), true,
-                                                              &known->positional);
-                                       return !corrupt;
-                                     }));
-      if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
-      it->second.second = true;
-      return known;
-    }
+    if (it != loaded_.end()) return it->second.get();
     ASSIGN_OR_RETURN(
         std::optional<TermInfo> info,
         storage::GetRecord<TermInfo>(database_, Table::kTerms, keys::Term(org_, term)));
@@ -128,31 +113,60 @@ class QueryRun {
     double df = static_cast<double>(info->doc_freq());
     postings->idf = std::log(1.0 + (static_cast<double>(doc_count_) - df + 0.5) / (df + 0.5));
     std::string cache_key = keys::Term(org_, term);
-    if (!with_positions) postings->decoded = cache_.Get(cache_key, info->doc_freq());
+    postings->decoded = cache_.Get(cache_key, info->doc_freq());
     if (postings->decoded == nullptr) {
       auto decoded = std::make_shared<DecodedPostings>();
       decoded->doc_freq = info->doc_freq();
       bool corrupt = false;
-      RETURN_IF_ERROR(database_.Scan(
-          Table::kPostings, keys::PostingPrefix(org_, term), "",
-          [&](absl::string_view key, absl::string_view value) {
-            uint32_t first_doc = keys::BlockFirstDoc(key);
-            bool ok = with_positions ? DecodeBlock(value, first_doc, true, &postings->positional)
-                                     : DecodeDocs(value, first_doc, &decoded->docs, &decoded->tfs);
-            corrupt = !ok;
-            return ok;
-          }));
+      RETURN_IF_ERROR(database_.Scan(Table::kPostings, keys::PostingPrefix(org_, term), "",
+                                     [&](absl::string_view key, absl::string_view value) {
+                                       corrupt = !DecodeDocs(value, keys::BlockFirstDoc(key),
+                                                             &decoded->docs, &decoded->tfs);
+                                       return !corrupt;
+                                     }));
       if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
-      for (const Posting& p : postings->positional) {
-        decoded->docs.push_back(p.doc);
-        decoded->tfs.push_back(p.tf);
-      }
       postings->decoded = decoded;
-      if (!with_positions) cache_.Put(cache_key, std::move(decoded));
+      cache_.Put(cache_key, std::move(decoded));
     }
     const TermPostings* raw = postings.get();
-    loaded_[term] = {std::move(postings), with_positions};
+    loaded_[term] = std::move(postings);
     return raw;
+  }
+
+  // The term's postings with positions, of the given docs only (ascending;
+  // docs without the term are left out). Blocks holding none of the docs
+  // are skipped on their header, undecoded: a phrase pays for the
+  // positions of the docs that have all its words, not of every doc with
+  // its commonest word.
+  absl::StatusOr<std::vector<Posting>> Positions(const std::string& term,
+                                                 const std::vector<uint32_t>& docs) {
+    std::vector<Posting> found;
+    std::vector<Posting> block;
+    bool corrupt = false;
+    RETURN_IF_ERROR(database_.Scan(
+        Table::kPostings, keys::PostingPrefix(org_, term), "",
+        [&](absl::string_view key, absl::string_view value) {
+          BlockHeader header;
+          if (!DecodeBlockHeader(value, keys::BlockFirstDoc(key), &header)) {
+            corrupt = true;
+            return false;
+          }
+          auto next = std::lower_bound(docs.begin(), docs.end(), header.first_doc);
+          if (next == docs.end()) return false;      // Past the last doc wanted.
+          if (*next > header.last_doc) return true;  // None of them in this block.
+          block.clear();
+          if (!DecodeBlock(value, header.first_doc, /*with_positions=*/true, &block)) {
+            corrupt = true;
+            return false;
+          }
+          for (Posting& posting : block) {
+            while (next != docs.end() && *next < posting.doc) ++next;
+            if (next != docs.end() && *next == posting.doc) found.push_back(std::move(posting));
+          }
+          return true;
+        }));
+    if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
+    return found;
   }
 
   // Dictionary terms starting with prefix, most frequent first.
@@ -213,24 +227,25 @@ class QueryRun {
   const std::string& org_;
   uint64_t doc_count_;
   double avg_length_;
-  std::map<std::string, std::pair<std::unique_ptr<TermPostings>, bool>> loaded_;
+  std::map<std::string, std::unique_ptr<TermPostings>> loaded_;
 };
 
-const Posting* Find(const TermPostings& postings, uint32_t doc) {
-  auto it = std::lower_bound(postings.positional.begin(), postings.positional.end(), doc,
+const Posting* Find(const std::vector<Posting>& postings, uint32_t doc) {
+  auto it = std::lower_bound(postings.begin(), postings.end(), doc,
                              [](const Posting& p, uint32_t d) { return p.doc < d; });
-  return it != postings.positional.end() && it->doc == doc ? &*it : nullptr;
+  return it != postings.end() && it->doc == doc ? &*it : nullptr;
 }
 
 // Docs containing the phrase: every term at its offset from the first.
-std::vector<uint32_t> PhraseDocs(const std::vector<const TermPostings*>& terms,
+// terms[i] holds term i's postings with positions.
+std::vector<uint32_t> PhraseDocs(const std::vector<std::vector<Posting>>& terms,
                                  const std::vector<uint32_t>& offsets) {
   std::vector<uint32_t> docs;
-  for (const Posting& first : terms[0]->positional) {
+  for (const Posting& first : terms[0]) {
     std::vector<const Posting*> rest;
     bool all = true;
     for (size_t i = 1; i < terms.size() && all; ++i) {
-      const Posting* p = Find(*terms[i], first.doc);
+      const Posting* p = Find(terms[i], first.doc);
       all = p != nullptr;
       rest.push_back(p);
     }
@@ -466,12 +481,29 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     if (clause.phrase) {
       std::vector<const TermPostings*> terms;
       for (const std::string& term : clause.terms) {
-        ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term, /*with_positions=*/true));
+        ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term));
         if (postings == nullptr) break;
         terms.push_back(postings);
       }
       if (terms.size() == clause.terms.size()) {
-        match.docs = PhraseDocs(terms, clause.offsets);
+        // The docs with every word (rarest first), then positions of
+        // those docs only.
+        std::vector<const TermPostings*> by_rarity = terms;
+        std::sort(by_rarity.begin(), by_rarity.end(),
+                  [](const TermPostings* a, const TermPostings* b) {
+                    return a->docs().size() < b->docs().size();
+                  });
+        std::vector<uint32_t> with_all = by_rarity[0]->docs();
+        for (size_t i = 1; i < by_rarity.size() && !with_all.empty(); ++i) {
+          with_all = Intersect(with_all, by_rarity[i]->docs());
+        }
+        if (!with_all.empty()) {
+          std::vector<std::vector<Posting>> positions(terms.size());
+          for (size_t i = 0; i < terms.size(); ++i) {
+            ASSIGN_OR_RETURN(positions[i], run_->Positions(terms[i]->term, with_all));
+          }
+          match.docs = PhraseDocs(positions, clause.offsets);
+        }
         match.terms = terms;
       }
     } else {
@@ -488,7 +520,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
       }
       std::vector<uint32_t> docs;
       for (const std::string& term : candidates) {
-        ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term, false));
+        ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term));
         if (postings == nullptr && !clause.prefix && !clause.excluded) {
           ASSIGN_OR_RETURN(auto correction, run_->Correct(term, clause.words[0]));
           if (correction) {
@@ -498,7 +530,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
             c.set_original(clause.words[0]);
             c.set_corrected(correction->second);
             pending_corrections_.emplace_back(positive_.size(), std::move(c));
-            ASSIGN_OR_RETURN(postings, run_->Load(correction->first, false));
+            ASSIGN_OR_RETURN(postings, run_->Load(correction->first));
           }
         }
         if (postings == nullptr) continue;
@@ -819,7 +851,7 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
   if (by_rarity.size() > 12) by_rarity.resize(12);
   std::vector<const TermPostings*> terms;
   for (const auto& [df, term] : by_rarity) {
-    ASSIGN_OR_RETURN(const TermPostings* postings, run.Load(term, false));
+    ASSIGN_OR_RETURN(const TermPostings* postings, run.Load(term));
     if (postings != nullptr) terms.push_back(postings);
   }
   std::vector<std::pair<double, uint32_t>> top;
@@ -904,16 +936,16 @@ absl::StatusOr<std::vector<retro::v1::RecurringLesson>> LessonIndex::Recurring(
     for (int band = 0; band < kMinHashBands; ++band) {
       absl::flat_hash_map<uint64_t, std::vector<uint32_t>> buckets;
       for (size_t i = 0; i < docs.size(); ++i) {
-        const uint32_t* sig = signature(i);
-        if (sig[0] == 0xffffffffu) continue;  // No terms.
+        if (columns.Doc(docs[i]).length == 0) continue;  // No terms, no signature.
+        const uint16_t* sig = signature(i);
         uint64_t key = band;
         for (int r = 0; r < kRows; ++r) key = key * 0x9e3779b97f4a7c15ull + sig[band * kRows + r];
         buckets[key].push_back(static_cast<uint32_t>(i));
       }
       for (const auto& [key, members] : buckets) {
         for (size_t m = 1; m < members.size() && m < 200; ++m) {
-          const uint32_t* a = signature(members[0]);
-          const uint32_t* b = signature(members[m]);
+          const uint16_t* a = signature(members[0]);
+          const uint16_t* b = signature(members[m]);
           int same = 0;
           for (int h = 0; h < kMinHashes; ++h) same += a[h] == b[h];
           if (same >= kRecurringSimilarity * kMinHashes) {
