@@ -77,27 +77,32 @@ grpc::Status SessionServiceImpl::PublishSession(grpc::ServerContext* context,
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SessionServiceImpl::WatchSession(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) {
   absl::StatusOr<core::Caller> caller = Authenticate(admin_, *context);
-  if (!caller.ok()) return WatchReactor::Failed(ToGrpcStatus(caller.status()));
+  if (!caller.ok())
+    return WatchReactor::Failed(watch_deps_, context, ToGrpcStatus(caller.status()));
   retro::v1::WatchSessionRequest request;
   grpc::ByteBuffer copy = *request_bytes;
   if (!grpc::SerializationTraits<retro::v1::WatchSessionRequest>::Deserialize(&copy, &request)
            .ok()) {
     return WatchReactor::Failed(
+        watch_deps_, context,
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unreadable WatchSessionRequest"));
   }
   absl::StatusOr<std::vector<std::string>> ids = ParseName("name", request.name(), {"sessions"});
-  if (!ids.ok()) return WatchReactor::Failed(ToGrpcStatus(ids.status()));
+  if (!ids.ok()) return WatchReactor::Failed(watch_deps_, context, ToGrpcStatus(ids.status()));
   absl::StatusOr<retro::v1::Session> session = sessions_.SessionForWatch(*caller, (*ids)[0]);
-  if (!session.ok()) return WatchReactor::Failed(ToGrpcStatus(session.status()));
+  if (!session.ok())
+    return WatchReactor::Failed(watch_deps_, context, ToGrpcStatus(session.status()));
   if (request.after_sequence() > session->last_sequence()) {
-    return WatchReactor::Failed(grpc::Status(
-        grpc::StatusCode::OUT_OF_RANGE, absl::StrCat("after_sequence ", request.after_sequence(),
-                                                     " is beyond the session's last "
-                                                     "sequence ",
-                                                     session->last_sequence())));
+    return WatchReactor::Failed(
+        watch_deps_, context,
+        grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                     absl::StrCat("after_sequence ", request.after_sequence(),
+                                  " is beyond the session's last "
+                                  "sequence ",
+                                  session->last_sequence())));
   }
   storage::SessionRef ref{caller->org_id, (*ids)[0]};
-  return WatchReactor::Start(watch_deps_, *std::move(caller), std::move(ref),
+  return WatchReactor::Start(watch_deps_, context, *std::move(caller), std::move(ref),
                              request.after_sequence());
 }
 

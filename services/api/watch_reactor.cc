@@ -21,20 +21,22 @@ grpc::ByteBuffer SharedByteBuffer(std::shared_ptr<const std::string> bytes) {
 
 }  // namespace
 
-WatchReactor* WatchReactor::Failed(const grpc::Status& status) {
-  auto* reactor = new WatchReactor(std::nullopt);
+WatchReactor* WatchReactor::Failed(const Deps& deps, grpc::CallbackServerContext* context,
+                                   const grpc::Status& status) {
+  auto* reactor = new WatchReactor(deps, context);
   reactor->self_.reset(reactor);
   {
     absl::MutexLock lock(&reactor->mu_);
     reactor->finished_ = true;
   }
-  reactor->Finish(status);
+  reactor->FinishWith(status);
   return reactor;
 }
 
-WatchReactor* WatchReactor::Start(Deps deps, core::Caller caller, storage::SessionRef ref,
+WatchReactor* WatchReactor::Start(Deps deps, grpc::CallbackServerContext* context,
+                                  core::Caller caller, storage::SessionRef ref,
                                   uint64_t after_sequence) {
-  auto* reactor = new WatchReactor(std::move(deps));
+  auto* reactor = new WatchReactor(std::move(deps), context);
   reactor->caller_ = std::move(caller);
   reactor->ref_ = std::move(ref);
   reactor->hub_key_ = HubKey(reactor->ref_);
@@ -42,6 +44,11 @@ WatchReactor* WatchReactor::Start(Deps deps, core::Caller caller, storage::Sessi
   reactor->self_.reset(reactor);
   reactor->Pump();
   return reactor;
+}
+
+void WatchReactor::FinishWith(const grpc::Status& status) {
+  if (deps_->on_finish) deps_->on_finish(*context_, status, absl::Now() - started_);
+  Finish(status);
 }
 
 void WatchReactor::Pump() {
@@ -70,7 +77,7 @@ void WatchReactor::Pump() {
       finished_ = true;
       pumping_ = false;
       lock.Release();
-      Finish(step.status);
+      FinishWith(step.status);
       return;
     }
     if (repump_) {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "services/api/event_fanout.h"
 #include "services/core/caller.h"
@@ -42,13 +43,19 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     std::function<absl::StatusOr<bool>(const storage::SessionRef&,
                                        const std::string& annotation_id)>
         annotation_deleted;
+    // Called once as the stream finishes, with how it ends and how long it
+    // lasted (the access log); may be empty.
+    std::function<void(const grpc::ServerContextBase& context, const grpc::Status& status,
+                       absl::Duration elapsed)>
+        on_finish;
   };
 
   // Starts a stream that ends at once with `status`.
-  static WatchReactor* Failed(const grpc::Status& status);
+  static WatchReactor* Failed(const Deps& deps, grpc::CallbackServerContext* context,
+                              const grpc::Status& status);
   // Starts replaying and streaming for the caller, who may see the session.
-  static WatchReactor* Start(Deps deps, core::Caller caller, storage::SessionRef ref,
-                             uint64_t after_sequence);
+  static WatchReactor* Start(Deps deps, grpc::CallbackServerContext* context, core::Caller caller,
+                             storage::SessionRef ref, uint64_t after_sequence);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -61,7 +68,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     grpc::Status status;
   };
 
-  explicit WatchReactor(std::optional<Deps> deps) : deps_(std::move(deps)) {}
+  WatchReactor(Deps deps, grpc::CallbackServerContext* context)
+      : deps_(std::move(deps)), context_(context), started_(absl::Now()) {}
+  // Finish, after telling deps_.on_finish.
+  void FinishWith(const grpc::Status& status);
   // Moves the stream forward: runs on gRPC's threads and the hub's
   // publishers; only one caller works at a time.
   void Pump();
@@ -70,6 +80,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool ReadReplayPage(grpc::Status* error);
 
   std::optional<Deps> deps_;
+  grpc::CallbackServerContext* const context_;  // gRPC's, valid until OnDone.
+  const absl::Time started_;
   core::Caller caller_;
   storage::SessionRef ref_;
   std::string hub_key_;

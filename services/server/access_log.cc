@@ -1,7 +1,5 @@
 #include "services/server/access_log.h"
 
-#include <chrono>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -50,31 +48,13 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
  public:
   AccessLogInterceptor(grpc::experimental::ServerRpcInfo* info,
                        const std::function<void(const std::string&)>& sink)
-      : info_(info), sink_(sink), start_(std::chrono::steady_clock::now()) {}
+      : info_(info), sink_(sink), start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      auto* metadata = methods->GetRecvInitialMetadata();
-      auto it = metadata->find("x-request-id");
-      if (it != metadata->end()) {
-        absl::string_view id(it->second.data(), it->second.size());
-        if (SaneRequestId(id)) request_id_ = std::string(id);
-      }
-    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      grpc::Status status = methods->GetSendStatus();
-      double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
-              .count();
-      int code = static_cast<int>(status.error_code());
-      if (request_id_.empty()) request_id_ = RandomTokenId();
-      sink_(absl::StrFormat(
-          "{\"time\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"status\":\"%s\","
-          "\"latency_ms\":%.3f,\"peer\":\"%s\"}",
-          absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), request_id_,
-          Json(info_->method()), code >= 0 && code <= 16 ? kCodeNames[code] : "UNKNOWN", ms,
-          Json(info_->server_context()->peer())));
+      sink_(AccessLogLine(*info_->server_context(), info_->method(), methods->GetSendStatus(),
+                          absl::Now() - start_));
     }
     methods->Proceed();
   }
@@ -82,14 +62,34 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
  private:
   grpc::experimental::ServerRpcInfo* info_;
   const std::function<void(const std::string&)>& sink_;
-  std::chrono::steady_clock::time_point start_;
-  std::string request_id_;
+  absl::Time start_;
 };
 
 }  // namespace
 
+std::string AccessLogLine(const grpc::ServerContextBase& context, absl::string_view method,
+                          const grpc::Status& status, absl::Duration elapsed) {
+  std::string request_id;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("x-request-id");
+  if (it != metadata.end()) {
+    absl::string_view id(it->second.data(), it->second.size());
+    if (SaneRequestId(id)) request_id = std::string(id);
+  }
+  if (request_id.empty()) request_id = RandomTokenId();
+  int code = static_cast<int>(status.error_code());
+  return absl::StrFormat(
+      "{\"time\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"status\":\"%s\","
+      "\"latency_ms\":%.3f,\"peer\":\"%s\"}",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), request_id,
+      Json(method), code >= 0 && code <= 16 ? kCodeNames[code] : "UNKNOWN",
+      absl::ToDoubleMilliseconds(elapsed), Json(context.peer()));
+}
+
 grpc::experimental::Interceptor* AccessLogFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
+  // Streams log themselves (see the header).
+  if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY) return nullptr;
   return new AccessLogInterceptor(info, sink_);
 }
 

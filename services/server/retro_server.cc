@@ -162,7 +162,19 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
             ASSIGN_OR_RETURN(std::optional<retro::v1::Annotation> annotation,
                              store->GetAnnotation(ref, id));
             return !annotation.has_value() || annotation->deleted();
-          }});
+          },
+          // Streams log their own end: an interceptor would run on every
+          // event written (access_log.h).
+          options.access_log
+              ? std::function<void(const grpc::ServerContextBase&, const grpc::Status&,
+                                   absl::Duration)>(
+                    [sink = options.access_log](const grpc::ServerContextBase& context,
+                                                const grpc::Status& status,
+                                                absl::Duration elapsed) {
+                      sink(AccessLogLine(context, "/retro.v1.SessionService/WatchSession", status,
+                                         elapsed));
+                    })
+              : nullptr});
   parts->annotation_service =
       std::make_unique<api::AnnotationServiceImpl>(*parts->admin, *parts->sessions);
 

@@ -382,7 +382,6 @@ int main(int argc, char** argv) {
       retro::testing::TempDir dir;
       retro::testing::RetrodProcess retrod(absl::GetFlag(FLAGS_retrod), dir.Join("data"),
                                            dir.Join("root_token"), dir.Join("retrod.log"));
-      retrod.set_extra_args({"--access_log=false"});
       std::string error;
       if (!retrod.Start(&error)) {
         std::fprintf(stderr, "retrod did not start: %s\n", error.c_str());

@@ -260,6 +260,8 @@ int main(int argc, char** argv) {
   retro::testing::TempDir dir;
   retro::testing::RetrodProcess retrod(absl::GetFlag(FLAGS_retrod), dir.Join("data"),
                                        dir.Join("root_token"), dir.Join("retrod.log"));
+  // Without the access log, so that the no-op ceiling is the transport's
+  // (a logged no-op is a log write).
   retrod.set_extra_args({"--access_log=false"});
   std::string error;
   if (!retrod.Start(&error)) {

@@ -77,11 +77,22 @@ TEST(AccessLogTest, OneJsonLinePerCallWithRequestIdMethodStatusAndNoSecrets) {
   get.set_name("sessions/nope");
   retro::v1::Session session;
   EXPECT_FALSE(server.sessions().GetSession(retro::testing::Ctx("bad").get(), get, &session).ok());
+  // A stream logs its own end, once (no interceptor runs on its messages).
+  {
+    auto watch_context = retro::testing::Ctx("bad");
+    retro::v1::WatchSessionRequest watch;
+    watch.set_name("sessions/nope");
+    auto stream = server.sessions().WatchSession(watch_context.get(), watch);
+    retro::v1::SessionEvent event;
+    EXPECT_FALSE(stream->Read(&event));
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
   server.Stop();  // Every call has finished and been logged.
 
   absl::MutexLock lock(&mu);
   ASSERT_GE(lines.size(), 2u);
   bool saw_who = false, saw_denied = false;
+  int watch_lines = 0;
   for (const std::string& line : lines) {
     EXPECT_EQ(line.find(root), std::string::npos) << "a token reached the log";
     EXPECT_EQ(line.front(), '{');
@@ -95,9 +106,14 @@ TEST(AccessLogTest, OneJsonLinePerCallWithRequestIdMethodStatusAndNoSecrets) {
     if (line.find("GetSession") != std::string::npos) {
       saw_denied = line.find("\"status\":\"UNAUTHENTICATED\"") != std::string::npos;
     }
+    if (line.find("\"method\":\"/retro.v1.SessionService/WatchSession\"") != std::string::npos) {
+      ++watch_lines;
+      EXPECT_NE(line.find("\"status\":\"UNAUTHENTICATED\""), std::string::npos) << line;
+    }
   }
   EXPECT_TRUE(saw_who);
   EXPECT_TRUE(saw_denied);
+  EXPECT_EQ(watch_lines, 1);
 }
 
 }  // namespace
