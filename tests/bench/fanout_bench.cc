@@ -92,7 +92,12 @@ Figures Summarize(Samples& samples) {
   std::vector<double> v;
   for (auto& receiver : samples.ms) v.insert(v.end(), receiver.begin(), receiver.end());
   Figures f;
-  if (v.empty()) return f;
+  if (v.empty()) {
+    if (samples.expected > 0) {  // Nothing arrived: every delivery is late.
+      f.p50 = f.p99 = f.p999 = f.max = std::numeric_limits<double>::infinity();
+    }
+    return f;
+  }
   std::sort(v.begin(), v.end());
   const size_t n = std::max<size_t>(v.size(), samples.expected);
   auto at = [&](double p) {
