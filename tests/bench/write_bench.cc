@@ -90,13 +90,29 @@ Run Summarize(std::vector<std::vector<double>>& latencies, int64_t errors, doubl
   return run;
 }
 
+// A run's clock: calls sent before count_from are warm-up, none is sent
+// from stop on.
+struct Window {
+  Clock::time_point count_from, stop;
+  double seconds;  // measured
+};
+
+Window StartWindow() {
+  const auto warmup = std::chrono::duration<double>(absl::GetFlag(FLAGS_warmup_seconds));
+  const auto measured = std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
+  Window window;
+  window.count_from = Clock::now() + std::chrono::duration_cast<Clock::duration>(warmup);
+  window.stop = window.count_from + std::chrono::duration_cast<Clock::duration>(measured);
+  window.seconds = measured.count();
+  return window;
+}
+
 // Runs `call` from `clients` threads for warm-up plus measured time (the
 // SQLite peer, in process).
 Run Measure(int clients, const std::function<bool(int client)>& call) {
-  const auto warmup = std::chrono::duration<double>(absl::GetFlag(FLAGS_warmup_seconds));
-  const auto measured = std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
-  const auto count_from = Clock::now() + std::chrono::duration_cast<Clock::duration>(warmup);
-  const auto stop = count_from + std::chrono::duration_cast<Clock::duration>(measured);
+  const Window window = StartWindow();
+  const auto count_from = window.count_from;
+  const auto stop = window.stop;
   std::vector<std::vector<double>> latencies(clients);
   std::atomic<int64_t> errors{0};
   std::vector<std::thread> threads;
@@ -117,7 +133,7 @@ Run Measure(int clients, const std::function<bool(int client)>& call) {
     });
   }
   for (auto& thread : threads) thread.join();
-  return Summarize(latencies, errors.load(), measured.count());
+  return Summarize(latencies, errors.load(), window.seconds);
 }
 
 // Starts one call for `client`; `done(ok)` runs when it completes.
@@ -127,10 +143,9 @@ using StartCall = std::function<void(int client, std::function<void(bool ok)> do
 // measured time: each completion records its latency and starts the
 // client's next call.
 Run MeasureAsync(int clients, const StartCall& start) {
-  const auto warmup = std::chrono::duration<double>(absl::GetFlag(FLAGS_warmup_seconds));
-  const auto measured = std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
-  const auto count_from = Clock::now() + std::chrono::duration_cast<Clock::duration>(warmup);
-  const auto stop = count_from + std::chrono::duration_cast<Clock::duration>(measured);
+  const Window window = StartWindow();
+  const auto count_from = window.count_from;
+  const auto stop = window.stop;
   std::vector<std::vector<double>> latencies(clients);
   std::atomic<int64_t> errors{0};
   std::atomic<int> running{clients};
@@ -156,7 +171,7 @@ Run MeasureAsync(int clients, const StartCall& start) {
   };
   for (int client = 0; client < clients; ++client) next(client);
   all_stopped.get_future().wait();
-  return Summarize(latencies, errors.load(), measured.count());
+  return Summarize(latencies, errors.load(), window.seconds);
 }
 
 // write(100 bytes) + fdatasync in a loop in `dir`, for one second.
