@@ -32,10 +32,15 @@ class UnreadableRequestInterceptor final : public grpc::experimental::Intercepto
       // none: INTERNAL from a synchronous method, UNIMPLEMENTED from a
       // callback one (which an unknown method also gets, hence the check
       // that the method is ours).
-      const google::protobuf::MethodDescriptor* method = MethodOf(info_->method());
-      if (!parsed_ && status.error_message().empty() &&
-          (status.error_code() == grpc::StatusCode::INTERNAL ||
-           (status.error_code() == grpc::StatusCode::UNIMPLEMENTED && method != nullptr))) {
+      // The descriptor is looked up only for such a status, not on every
+      // call.
+      const bool maybe_unparsed = !parsed_ && status.error_message().empty() &&
+                                  (status.error_code() == grpc::StatusCode::INTERNAL ||
+                                   status.error_code() == grpc::StatusCode::UNIMPLEMENTED);
+      const google::protobuf::MethodDescriptor* method =
+          maybe_unparsed ? MethodOf(info_->method()) : nullptr;
+      if (maybe_unparsed &&
+          (status.error_code() == grpc::StatusCode::INTERNAL || method != nullptr)) {
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::INVALID_ARGUMENT,
             absl::StrCat("the request is not a valid ",

@@ -89,6 +89,16 @@ std::vector<uint32_t> Intersect(const std::vector<uint32_t>& a, const std::vecto
   return out;
 }
 
+// The docs in every one of the sorted lists (at least one), shortest list
+// first so the running intersection is small from the start.
+std::vector<uint32_t> IntersectAll(std::vector<const std::vector<uint32_t>*> lists) {
+  std::sort(lists.begin(), lists.end(),
+            [](const auto* a, const auto* b) { return a->size() < b->size(); });
+  std::vector<uint32_t> docs = *lists[0];
+  for (size_t i = 1; i < lists.size() && !docs.empty(); ++i) docs = Intersect(docs, *lists[i]);
+  return docs;
+}
+
 class QueryRun {
  public:
   QueryRun(Database& database, PostingCache& cache, const std::string& org, uint64_t doc_count,
@@ -486,17 +496,10 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
         terms.push_back(postings);
       }
       if (terms.size() == clause.terms.size()) {
-        // The docs with every word (rarest first), then positions of
-        // those docs only.
-        std::vector<const TermPostings*> by_rarity = terms;
-        std::sort(by_rarity.begin(), by_rarity.end(),
-                  [](const TermPostings* a, const TermPostings* b) {
-                    return a->docs().size() < b->docs().size();
-                  });
-        std::vector<uint32_t> with_all = by_rarity[0]->docs();
-        for (size_t i = 1; i < by_rarity.size() && !with_all.empty(); ++i) {
-          with_all = Intersect(with_all, by_rarity[i]->docs());
-        }
+        // The docs with every word, then positions of those docs only.
+        std::vector<const std::vector<uint32_t>*> lists;
+        for (const TermPostings* term : terms) lists.push_back(&term->docs());
+        std::vector<uint32_t> with_all = IntersectAll(std::move(lists));
         if (!with_all.empty()) {
           std::vector<std::vector<Posting>> positions(terms.size());
           for (size_t i = 0; i < terms.size(); ++i) {
@@ -563,15 +566,9 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
       candidates.reserve(columns.docs.size());
       for (uint32_t doc = 1; doc < columns.next_doc(); ++doc) candidates.push_back(doc);
     } else {
-      std::vector<const ClauseMatch*> order;
-      for (const ClauseMatch& m : positive_) order.push_back(&m);
-      std::sort(order.begin(), order.end(), [](const ClauseMatch* a, const ClauseMatch* b) {
-        return a->docs.size() < b->docs.size();
-      });
-      candidates = order[0]->docs;
-      for (size_t i = 1; i < order.size() && !candidates.empty(); ++i) {
-        candidates = Intersect(candidates, order[i]->docs);
-      }
+      std::vector<const std::vector<uint32_t>*> lists;
+      for (const ClauseMatch& m : positive_) lists.push_back(&m.docs);
+      candidates = IntersectAll(std::move(lists));
     }
   }
   std::vector<uint32_t> viewer_teams;
