@@ -52,12 +52,41 @@ struct DocColumn {
   uint8_t drivers = 0;
 };
 
+// Memory for large arrays read at random (the doc values of a match set):
+// 2 MiB-aligned and marked for transparent huge pages, so that a query
+// touching a hundred thousand docs spread over a million does not miss the
+// TLB on each (a page walk per doc, dearer still under virtualization).
+// Small arrays come from malloc.
+void* AllocateLarge(size_t bytes);
+void FreeLarge(void* memory);
+
+template <typename T>
+struct LargeArrayAllocator {
+  using value_type = T;
+  LargeArrayAllocator() = default;
+  template <typename U>
+  LargeArrayAllocator(const LargeArrayAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(AllocateLarge(n * sizeof(T))); }
+  void deallocate(T* p, size_t) { FreeLarge(p); }
+  template <typename U>
+  bool operator==(const LargeArrayAllocator<U>&) const {
+    return true;
+  }
+  template <typename U>
+  bool operator!=(const LargeArrayAllocator<U>&) const {
+    return false;
+  }
+};
+
+template <typename T>
+using LargeArray = std::vector<T, LargeArrayAllocator<T>>;
+
 struct LessonIndex::Columns {
   // Docs are numbered from 1; docs[doc - 1].
-  std::vector<DocColumn> docs;
-  std::vector<uint32_t> pool;
+  LargeArray<DocColumn> docs;
+  LargeArray<uint32_t> pool;
   // kMinHashes per doc, doc - 1 first: the low 16 bits of each minimum.
-  std::vector<uint16_t> minhash;
+  LargeArray<uint16_t> minhash;
   // Facet and filter values (teams, competitors, reasons, tags...): few.
   Dictionary dictionary;
   // Sessions and user ids: many, never counted as facets.
@@ -74,17 +103,26 @@ struct LessonIndex::OrgState {
   Columns columns ABSL_GUARDED_BY(columns_mu);
 };
 
-// Decoded doc ids and term frequencies of one term of one organization.
+// Decoded postings of one term of one organization: doc ids and term
+// frequencies, and the positions too when with_positions (doc i's are
+// positions[starts[i]], tfs[i] of them).
 struct DecodedPostings {
   uint64_t doc_freq = 0;  // The term's document frequency when decoded.
+  bool with_positions = false;
   std::vector<uint32_t> docs;
   std::vector<uint32_t> tfs;
+  std::vector<uint32_t> starts;
+  std::vector<uint32_t> positions;
+
+  size_t bytes() const {
+    return (docs.size() + tfs.size() + starts.size() + positions.size()) * sizeof(uint32_t);
+  }
 };
 
 // PostingCache: decoded postings of recently queried terms, within a byte
 // budget (least recently used out first). Postings only grow, so an entry is
-// current exactly while the term's document frequency is unchanged.
-// Thread-safe.
+// current exactly while the term's document frequency is unchanged. An
+// entry with positions serves doc-list lookups too. Thread-safe.
 class PostingCache {
  public:
   explicit PostingCache(size_t budget_bytes) : budget_(budget_bytes) {}

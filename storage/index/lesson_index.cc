@@ -1,7 +1,11 @@
 #include "storage/index/lesson_index.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <new>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -107,6 +111,24 @@ std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
   return signature;
 }
 
+void* AllocateLarge(size_t bytes) {
+  constexpr size_t kHugePage = size_t{2} << 20;
+  if (bytes < kHugePage) {
+    void* memory = std::malloc(bytes);
+    if (memory == nullptr) throw std::bad_alloc();
+    return memory;
+  }
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* memory = std::aligned_alloc(kHugePage, rounded);
+  if (memory == nullptr) throw std::bad_alloc();
+  // Advice only: without huge pages (disabled, or none free) the memory
+  // works the same, with more TLB misses.
+  madvise(memory, rounded, MADV_HUGEPAGE);
+  return memory;
+}
+
+void FreeLarge(void* memory) { std::free(memory); }
+
 std::shared_ptr<const DecodedPostings> PostingCache::Get(const std::string& key,
                                                          uint64_t doc_freq) {
   absl::MutexLock lock(&mu_);
@@ -117,18 +139,18 @@ std::shared_ptr<const DecodedPostings> PostingCache::Get(const std::string& key,
 }
 
 void PostingCache::Put(const std::string& key, std::shared_ptr<const DecodedPostings> postings) {
-  size_t size = postings->docs.size() * 8 + key.size() + 64;
+  size_t size = postings->bytes() + key.size() + 64;
   if (size > budget_) return;
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it != entries_.end()) {
-    bytes_ -= it->second.postings->docs.size() * 8 + key.size() + 64;
+    bytes_ -= it->second.postings->bytes() + key.size() + 64;
     lru_.erase(it->second.position);
     entries_.erase(it);
   }
   while (bytes_ + size > budget_ && !lru_.empty()) {
     auto last = entries_.find(lru_.back());
-    bytes_ -= last->second.postings->docs.size() * 8 + last->first.size() + 64;
+    bytes_ -= last->second.postings->bytes() + last->first.size() + 64;
     entries_.erase(last);
     lru_.pop_back();
   }

@@ -45,7 +45,7 @@ class LessonIndexTest : public ::testing::Test {
   std::set<std::string> Matches(const std::string& query) {
     SearchOptions options;
     options.query = query;
-    options.limit = 5000;
+    options.limit = 10000;
     absl::StatusOr<SearchResults> results = index_->Search("acme", viewer_, options);
     EXPECT_TRUE(results.ok()) << results.status();
     std::set<std::string> texts;
@@ -80,6 +80,61 @@ TEST_F(LessonIndexTest, PhrasesMatchAcrossManyPostingBlocks) {
   EXPECT_EQ(Matches("\"process procurement\"").size(), 0u);
   // Every lesson has both words; the order matters only in quotes.
   EXPECT_EQ(Matches("procurement process").size(), 2000u);
+}
+
+TEST_F(LessonIndexTest, PhrasesOfCommonWordsStayCurrentAsLessonsArrive) {
+  // Nearly every lesson has both words, so a phrase decodes (and caches)
+  // all their positions; lessons published later must still be found.
+  std::vector<std::pair<std::string, std::string>> lessons;
+  std::set<std::string> expected;
+  auto add = [&](int i) {
+    bool phrase = i % 3 == 0;
+    std::string text = phrase ? absl::StrCat("note ", i, ": the success criteria were vague")
+                              : absl::StrCat("note ", i, ": criteria for success were vague");
+    if (phrase) expected.insert(text);
+    lessons.emplace_back("s", text);
+  };
+  for (int i = 0; i < 1500; ++i) add(i);
+  Publish(lessons);
+  EXPECT_EQ(Matches("\"success criteria\""), expected);
+  EXPECT_EQ(Matches("\"success criteria\""), expected);  // From the cache.
+  lessons.clear();
+  for (int i = 1500; i < 1800; ++i) add(i);
+  Publish(lessons);
+  EXPECT_EQ(Matches("\"success criteria\""), expected);
+  EXPECT_EQ(Matches("\"criteria success\"").size(), 0u);
+}
+
+TEST_F(LessonIndexTest, PrefixesAndWordsAgreeWithAScanOfTheLessons) {
+  // Many words sharing a prefix (a large union) and words of very
+  // different frequency (intersections that skip far ahead).
+  std::vector<std::pair<std::string, std::string>> lessons;
+  std::vector<std::string> texts;
+  for (int i = 0; i < 6000; ++i) {
+    std::string text = absl::StrCat("zz", Word(i % 60), " common");
+    if (i % 97 == 0) absl::StrAppend(&text, " rareword");
+    if (i % 2 == 0) absl::StrAppend(&text, " evenword");
+    texts.push_back(text);
+    lessons.emplace_back(absl::StrCat("s", i % 11), text);
+  }
+  Publish(lessons);
+  auto expect = [&](auto keep) {
+    std::set<std::string> out;
+    for (const std::string& text : texts) {
+      if (keep(text)) out.insert(text);
+    }
+    return out;
+  };
+  auto has = [](const std::string& text, const std::string& word) {
+    return (" " + text + " ").find(" " + word + " ") != std::string::npos;
+  };
+  EXPECT_EQ(Matches("zzq*"), expect([](const std::string&) { return true; }));
+  EXPECT_EQ(Matches("rareword common evenword"),
+            expect([&](const std::string& t) { return has(t, "rareword") && has(t, "evenword"); }));
+  EXPECT_EQ(Matches("evenword -rareword").size(), expect([&](const std::string& t) {
+                                                    return has(t, "evenword") &&
+                                                           !has(t, "rareword");
+                                                  }).size());
 }
 
 TEST_F(LessonIndexTest, RecurringLessonsClusterNearDuplicatesFromDistinctDeals) {

@@ -82,9 +82,9 @@ bool ReadHeader(absl::string_view block, size_t* pos, uint32_t first_doc, BlockH
 // against it: the first doc is first_doc, each later one greater than the
 // last, the last one last_doc, every tf in 1..max_tf. A corrupt block is
 // refused rather than decoded into wrong, wrapped or unsorted values.
+template <typename OnDoc, typename OnTf>
 bool ReadDocsAndTfs(absl::string_view block, size_t* pos, const BlockHeader& header,
-                    const std::function<void(uint32_t i, uint32_t doc)>& on_doc,
-                    const std::function<void(uint32_t i, uint32_t tf)>& on_tf) {
+                    const OnDoc& on_doc, const OnTf& on_tf) {
   uint32_t doc = header.first_doc;
   for (uint32_t i = 0; i < header.count; ++i) {
     uint64_t delta;
@@ -98,6 +98,22 @@ bool ReadDocsAndTfs(absl::string_view block, size_t* pos, const BlockHeader& hea
     uint64_t tf;
     if (!GetVarint(block, pos, &tf) || tf == 0 || tf > header.max_tf) return false;
     on_tf(i, static_cast<uint32_t>(tf));
+  }
+  return true;
+}
+
+// Reads tf positions (delta-coded) into out.
+bool ReadPositions(absl::string_view block, size_t* pos, uint32_t tf, uint32_t* out) {
+  uint64_t position = 0;
+  for (uint32_t k = 0; k < tf; ++k) {
+    uint64_t delta;
+    if (!GetVarint(block, pos, &delta)) return false;
+    // Positions rise strictly (the first may be 0) and fit in 32 bits.
+    if ((k > 0 && delta == 0) || delta > std::numeric_limits<uint32_t>::max() - position) {
+      return false;
+    }
+    position += delta;
+    out[k] = static_cast<uint32_t>(position);
   }
   return true;
 }
@@ -125,17 +141,28 @@ bool DecodeBlock(absl::string_view block, uint32_t first_doc, bool with_position
   for (uint32_t i = 0; i < header.count; ++i) {
     Posting& p = (*postings)[base + i];
     p.positions.resize(p.tf);
-    uint64_t position = 0;
-    for (uint32_t k = 0; k < p.tf; ++k) {
-      uint64_t delta;
-      if (!GetVarint(block, &pos, &delta)) return false;
-      // Positions rise strictly (the first may be 0) and fit in 32 bits.
-      if ((k > 0 && delta == 0) || delta > std::numeric_limits<uint32_t>::max() - position) {
-        return false;
-      }
-      position += delta;
-      p.positions[k] = static_cast<uint32_t>(position);
-    }
+    if (!ReadPositions(block, &pos, p.tf, p.positions.data())) return false;
+  }
+  return pos == block.size();
+}
+
+bool DecodeFlat(absl::string_view block, uint32_t first_doc, std::vector<uint32_t>* docs,
+                std::vector<uint32_t>* tfs, std::vector<uint32_t>* starts,
+                std::vector<uint32_t>* positions) {
+  size_t pos = 0;
+  BlockHeader header;
+  if (!ReadHeader(block, &pos, first_doc, &header)) return false;
+  const size_t base = docs->size();
+  if (!ReadDocsAndTfs(
+          block, &pos, header, [&](uint32_t, uint32_t doc) { docs->push_back(doc); },
+          [&](uint32_t, uint32_t tf) { tfs->push_back(tf); })) {
+    return false;
+  }
+  for (size_t i = base; i < docs->size(); ++i) {
+    starts->push_back(static_cast<uint32_t>(positions->size()));
+    const size_t at = positions->size();
+    positions->resize(at + (*tfs)[i]);
+    if (!ReadPositions(block, &pos, (*tfs)[i], positions->data() + at)) return false;
   }
   return pos == block.size();
 }

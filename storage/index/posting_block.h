@@ -56,4 +56,11 @@ bool DecodeBlock(absl::string_view block, uint32_t first_doc, bool with_position
 bool DecodeDocs(absl::string_view block, uint32_t first_doc, std::vector<uint32_t>* docs,
                 std::vector<uint32_t>* tfs);
 
+// Decodes everything into flat arrays, appending: doc ids, term
+// frequencies, and for each doc the offset in positions of its tf
+// positions. What phrases need, without a vector per posting.
+bool DecodeFlat(absl::string_view block, uint32_t first_doc, std::vector<uint32_t>* docs,
+                std::vector<uint32_t>* tfs, std::vector<uint32_t>* starts,
+                std::vector<uint32_t>* positions);
+
 }  // namespace retro::index

@@ -32,6 +32,18 @@ TEST(PostingBlockTest, RoundTripsDocsFrequenciesAndPositions) {
   }
   // Compact: small deltas take a byte each.
   EXPECT_LT(block.size(), kBlockSize * 6);
+
+  // The flat form holds the same, appended after what was there.
+  std::vector<uint32_t> docs{1}, tfs{1}, starts{0}, positions{9};
+  ASSERT_TRUE(DecodeFlat(block, 1000, &docs, &tfs, &starts, &positions));
+  ASSERT_EQ(docs.size(), postings.size() + 1);
+  for (size_t i = 0; i < postings.size(); ++i) {
+    EXPECT_EQ(docs[i + 1], postings[i].doc);
+    EXPECT_EQ(tfs[i + 1], postings[i].tf);
+    std::vector<uint32_t> own(positions.begin() + starts[i + 1],
+                              positions.begin() + starts[i + 1] + tfs[i + 1]);
+    EXPECT_EQ(own, postings[i].positions);
+  }
 }
 
 TEST(PostingBlockTest, RefusesTruncatedAndGarbageBlocks) {
@@ -46,6 +58,8 @@ TEST(PostingBlockTest, RefusesTruncatedAndGarbageBlocks) {
   for (size_t cut = 0; cut < block.size(); ++cut) {
     out.clear();
     EXPECT_FALSE(DecodeBlock(block.substr(0, cut), 5, true, &out)) << cut;
+    std::vector<uint32_t> docs, tfs, starts, positions;
+    EXPECT_FALSE(DecodeFlat(block.substr(0, cut), 5, &docs, &tfs, &starts, &positions)) << cut;
   }
   out.clear();
   EXPECT_FALSE(DecodeBlock(std::string(20, '\xff'), 5, true, &out));

@@ -79,13 +79,65 @@ double VoteBoost(int32_t votes) {
   return 1 + kVoteBoost * std::log1p(static_cast<double>(votes));
 }
 
-bool Contains(const std::vector<uint32_t>& sorted, uint32_t value) {
-  return std::binary_search(sorted.begin(), sorted.end(), value);
+// The first index at or after from whose doc is not below target (or
+// docs.size()). Gallops: exponential steps, then a binary search, so
+// walking a long list in big strides costs log of the stride, not the
+// stride, and small steps stay cheap.
+size_t Seek(const std::vector<uint32_t>& docs, size_t from, uint32_t target) {
+  const size_t n = docs.size();
+  if (from >= n || docs[from] >= target) return from;
+  size_t below = from;  // docs[below] < target.
+  size_t step = 1;
+  while (below + step < n && docs[below + step] < target) {
+    below += step;
+    step *= 2;
+  }
+  const size_t end = std::min(n, below + step + 1);
+  return std::lower_bound(docs.begin() + below + 1, docs.begin() + end, target) - docs.begin();
 }
 
-std::vector<uint32_t> Intersect(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+// The docs of the shorter list that the longer one has, seeking in the
+// longer: proportional to the shorter list when the two differ a lot.
+std::vector<uint32_t> Intersect(const std::vector<uint32_t>& shorter,
+                                const std::vector<uint32_t>& longer) {
   std::vector<uint32_t> out;
-  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  size_t at = 0;
+  for (uint32_t doc : shorter) {
+    at = Seek(longer, at, doc);
+    if (at == longer.size()) break;
+    if (longer[at] == doc) out.push_back(doc);
+  }
+  return out;
+}
+
+// The union of sorted lists, sorted, without duplicates. Large unions go
+// through a bitmap over the doc ids: linear, where sorting is not.
+std::vector<uint32_t> Union(const std::vector<const std::vector<uint32_t>*>& lists) {
+  size_t total = 0;
+  uint32_t max_doc = 0;
+  for (const auto* list : lists) {
+    total += list->size();
+    if (!list->empty()) max_doc = std::max(max_doc, list->back());
+  }
+  std::vector<uint32_t> out;
+  if (lists.size() == 1) return *lists[0];
+  if (total < 4096 || total * 16 < max_doc / 64) {
+    out.reserve(total);
+    for (const auto* list : lists) out.insert(out.end(), list->begin(), list->end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+  std::vector<uint64_t> bits(max_doc / 64 + 1);
+  for (const auto* list : lists) {
+    for (uint32_t doc : *list) bits[doc >> 6] |= uint64_t{1} << (doc & 63);
+  }
+  out.reserve(total);
+  for (size_t word = 0; word < bits.size(); ++word) {
+    for (uint64_t w = bits[word]; w != 0; w &= w - 1) {
+      out.push_back(static_cast<uint32_t>(word * 64 + __builtin_ctzll(w)));
+    }
+  }
   return out;
 }
 
@@ -143,40 +195,50 @@ class QueryRun {
     return raw;
   }
 
-  // The term's postings with positions, of the given docs only (ascending;
-  // docs without the term are left out). Blocks holding none of the docs
-  // are skipped on their header, undecoded: a phrase pays for the
-  // positions of the docs that have all its words, not of every doc with
-  // its commonest word.
-  absl::StatusOr<std::vector<Posting>> Positions(const std::string& term,
-                                                 const std::vector<uint32_t>& docs) {
-    std::vector<Posting> found;
-    std::vector<Posting> block;
+  // The term's postings with their positions, for a phrase whose words
+  // are all in docs (ascending). When docs are a good part of the term's,
+  // all of them are decoded and cached. Otherwise only the blocks holding
+  // one of docs are: the others are skipped on their header, so a phrase
+  // pays for the docs that have all its words, not for every doc with its
+  // commonest word.
+  absl::StatusOr<std::shared_ptr<const DecodedPostings>> Positions(
+      const TermPostings& term, const std::vector<uint32_t>& docs) {
+    if (term.decoded->with_positions) return term.decoded;
+    const std::string cache_key = keys::Term(org_, term.term);
+    if (auto cached = cache_.Get(cache_key, term.decoded->doc_freq);
+        cached != nullptr && cached->with_positions) {
+      return cached;
+    }
+    const bool all = docs.size() * 4 >= term.docs().size();
+    auto out = std::make_shared<DecodedPostings>();
+    out->doc_freq = term.decoded->doc_freq;
+    out->with_positions = true;
     bool corrupt = false;
-    RETURN_IF_ERROR(database_.Scan(
-        Table::kPostings, keys::PostingPrefix(org_, term), "",
-        [&](absl::string_view key, absl::string_view value) {
-          BlockHeader header;
-          if (!DecodeBlockHeader(value, keys::BlockFirstDoc(key), &header)) {
-            corrupt = true;
-            return false;
-          }
-          auto next = std::lower_bound(docs.begin(), docs.end(), header.first_doc);
-          if (next == docs.end()) return false;      // Past the last doc wanted.
-          if (*next > header.last_doc) return true;  // None of them in this block.
-          block.clear();
-          if (!DecodeBlock(value, header.first_doc, /*with_positions=*/true, &block)) {
-            corrupt = true;
-            return false;
-          }
-          for (Posting& posting : block) {
-            while (next != docs.end() && *next < posting.doc) ++next;
-            if (next != docs.end() && *next == posting.doc) found.push_back(std::move(posting));
-          }
-          return true;
-        }));
-    if (corrupt) return absl::DataLossError(absl::StrCat("unreadable postings of '", term, "'"));
-    return found;
+    RETURN_IF_ERROR(database_.Scan(Table::kPostings, keys::PostingPrefix(org_, term.term), "",
+                                   [&](absl::string_view key, absl::string_view value) {
+                                     const uint32_t first_doc = keys::BlockFirstDoc(key);
+                                     if (!all) {
+                                       BlockHeader header;
+                                       if (!DecodeBlockHeader(value, first_doc, &header)) {
+                                         corrupt = true;
+                                         return false;
+                                       }
+                                       auto next = std::lower_bound(docs.begin(), docs.end(),
+                                                                    header.first_doc);
+                                       if (next == docs.end())
+                                         return false;  // Past the last doc wanted.
+                                       if (*next > header.last_doc)
+                                         return true;  // None of them in this block.
+                                     }
+                                     corrupt = !DecodeFlat(value, first_doc, &out->docs, &out->tfs,
+                                                           &out->starts, &out->positions);
+                                     return !corrupt;
+                                   }));
+    if (corrupt) {
+      return absl::DataLossError(absl::StrCat("unreadable postings of '", term.term, "'"));
+    }
+    if (all) cache_.Put(cache_key, out);
+    return out;
   }
 
   // Dictionary terms starting with prefix, most frequent first.
@@ -240,35 +302,33 @@ class QueryRun {
   std::map<std::string, std::unique_ptr<TermPostings>> loaded_;
 };
 
-const Posting* Find(const std::vector<Posting>& postings, uint32_t doc) {
-  auto it = std::lower_bound(postings.begin(), postings.end(), doc,
-                             [](const Posting& p, uint32_t d) { return p.doc < d; });
-  return it != postings.end() && it->doc == doc ? &*it : nullptr;
-}
-
-// Docs containing the phrase: every term at its offset from the first.
-// terms[i] holds term i's postings with positions.
-std::vector<uint32_t> PhraseDocs(const std::vector<std::vector<Posting>>& terms,
-                                 const std::vector<uint32_t>& offsets) {
+// The candidates (ascending) containing the phrase: every term at its
+// offset from the first. terms[i] holds term i's postings with positions.
+std::vector<uint32_t> PhraseDocs(const std::vector<std::shared_ptr<const DecodedPostings>>& terms,
+                                 const std::vector<uint32_t>& offsets,
+                                 const std::vector<uint32_t>& candidates) {
   std::vector<uint32_t> docs;
-  for (const Posting& first : terms[0]) {
-    std::vector<const Posting*> rest;
+  std::vector<size_t> at(terms.size(), 0);
+  for (uint32_t doc : candidates) {
     bool all = true;
-    for (size_t i = 1; i < terms.size() && all; ++i) {
-      const Posting* p = Find(terms[i], first.doc);
-      all = p != nullptr;
-      rest.push_back(p);
+    for (size_t i = 0; i < terms.size() && all; ++i) {
+      at[i] = Seek(terms[i]->docs, at[i], doc);
+      all = at[i] < terms[i]->docs.size() && terms[i]->docs[at[i]] == doc;
     }
     if (!all) continue;
-    for (uint32_t start : first.positions) {
+    auto positions_of = [&](size_t i) {
+      const uint32_t* begin = terms[i]->positions.data() + terms[i]->starts[at[i]];
+      return std::make_pair(begin, begin + terms[i]->tfs[at[i]]);
+    };
+    const auto [first_begin, first_end] = positions_of(0);
+    for (const uint32_t* start = first_begin; start != first_end; ++start) {
       bool match = true;
       for (size_t i = 1; i < terms.size() && match; ++i) {
-        const auto& positions = rest[i - 1]->positions;
-        match =
-            std::binary_search(positions.begin(), positions.end(), start + offsets[i] - offsets[0]);
+        const auto [begin, end] = positions_of(i);
+        match = std::binary_search(begin, end, *start + offsets[i] - offsets[0]);
       }
       if (match) {
-        docs.push_back(first.doc);
+        docs.push_back(doc);
         break;
       }
     }
@@ -288,20 +348,25 @@ bool Visible(const LessonIndex::Columns& columns, const DocColumn& doc, const Vi
   return std::find(drivers, drivers + doc.drivers, viewer_user) != drivers + doc.drivers;
 }
 
+bool Has(const std::vector<uint32_t>& values, uint32_t value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
 // A filter with its string values resolved to dictionary ids.
 struct CompiledFilter {
   const retro::v1::LessonFilter& filter;
-  std::set<uint32_t> reasons, competitors, industries, segments, teams, tags;
+  // Few values each (usually one): a linear search beats a tree.
+  std::vector<uint32_t> reasons, competitors, industries, segments, teams, tags;
   bool impossible = false;  // A string value nobody has: nothing matches.
   int32_t from_day = 0, to_day = 0;
 
   CompiledFilter(const retro::v1::LessonFilter& f, const Dictionary& dictionary, bool normalize)
       : filter(f) {
     auto resolve = [&](const google::protobuf::RepeatedPtrField<std::string>& values,
-                       std::set<uint32_t>* ids, bool lower) {
+                       std::vector<uint32_t>* ids, bool lower) {
       for (const std::string& v : values) {
         uint32_t id = dictionary.Find(lower && normalize ? NormalizeFacetValue(v) : v);
-        if (id != 0) ids->insert(id);
+        if (id != 0) ids->push_back(id);
       }
       if (!values.empty() && ids->empty()) impossible = true;
     };
@@ -328,18 +393,18 @@ struct CompiledFilter {
     if (!in_enum(filter.outcomes(), doc.outcome)) return false;
     if (!in_enum(filter.stages_reached(), doc.stage_reached)) return false;
     if (!in_enum(filter.kinds(), doc.kind)) return false;
-    if (!competitors.empty() && !competitors.count(doc.competitor)) return false;
-    if (!industries.empty() && !industries.count(doc.industry)) return false;
-    if (!segments.empty() && !segments.count(doc.segment)) return false;
-    if (!teams.empty() && !teams.count(doc.team)) return false;
+    if (!competitors.empty() && !Has(competitors, doc.competitor)) return false;
+    if (!industries.empty() && !Has(industries, doc.industry)) return false;
+    if (!segments.empty() && !Has(segments, doc.segment)) return false;
+    if (!teams.empty() && !Has(teams, doc.team)) return false;
     if (doc.votes < filter.min_votes()) return false;
     if (from_day != 0 && (doc.close_day == 0 || doc.close_day < from_day)) return false;
     if (to_day != 0 && (doc.close_day == 0 || doc.close_day > to_day)) return false;
     const uint32_t* pool = columns.pool.data() + doc.pool_begin;
-    auto any = [](const std::set<uint32_t>& wanted, const uint32_t* values, uint8_t n) {
+    auto any = [](const std::vector<uint32_t>& wanted, const uint32_t* values, uint8_t n) {
       if (wanted.empty()) return true;
       for (uint8_t i = 0; i < n; ++i) {
-        if (wanted.count(values[i])) return true;
+        if (Has(wanted, values[i])) return true;
       }
       return false;
     };
@@ -349,15 +414,16 @@ struct CompiledFilter {
   }
 };
 
-std::vector<retro::v1::Facet> CountFacets(const LessonIndex::Columns& columns,
-                                          const std::vector<uint32_t>& docs) {
-  // Counters by dictionary id (strings) or enum value: no string work per doc.
-  size_t words = columns.dictionary.size();
-  std::vector<int64_t> competitor(words), industry(words), reasons(words), tags(words);
+// Facet counters of a match set, by dictionary id (strings) or enum value:
+// no string work per doc.
+struct FacetCounts {
+  std::vector<int64_t> competitor, industry, reasons, tags;
   std::array<int64_t, 16> outcome{}, stage{}, kind{};
-  for (size_t k = 0; k < docs.size(); ++k) {
-    if (k + 8 < docs.size()) __builtin_prefetch(&columns.Doc(docs[k + 8]));
-    const DocColumn& doc = columns.Doc(docs[k]);
+
+  explicit FacetCounts(size_t words)
+      : competitor(words), industry(words), reasons(words), tags(words) {}
+
+  void Add(const LessonIndex::Columns& columns, const DocColumn& doc) {
     ++outcome[doc.outcome & 15];
     ++stage[doc.stage_reached & 15];
     ++kind[doc.kind & 15];
@@ -367,6 +433,10 @@ std::vector<retro::v1::Facet> CountFacets(const LessonIndex::Columns& columns,
     for (uint8_t i = 0; i < doc.reasons; ++i) ++reasons[pool[i]];
     for (uint8_t i = 0; i < doc.tags; ++i) ++tags[pool[doc.reasons + i]];
   }
+};
+
+// The facets of counted matches, each value's count, most frequent first.
+std::vector<retro::v1::Facet> FacetsOf(const FacetCounts& counts, const Dictionary& dictionary) {
   auto facet = [](const char* field, std::vector<std::pair<int64_t, std::string>> values) {
     retro::v1::Facet out;
     out.set_field(field);
@@ -380,31 +450,31 @@ std::vector<retro::v1::Facet> CountFacets(const LessonIndex::Columns& columns,
     }
     return out;
   };
-  auto by_id = [&](const std::vector<int64_t>& counts) {
+  auto by_id = [&](const std::vector<int64_t>& by_word) {
     std::vector<std::pair<int64_t, std::string>> values;
-    for (size_t id = 1; id < counts.size(); ++id) {
-      if (counts[id] > 0) values.emplace_back(counts[id], columns.dictionary.Get(id));
+    for (size_t id = 1; id < by_word.size(); ++id) {
+      if (by_word[id] > 0) values.emplace_back(by_word[id], dictionary.Get(id));
     }
     return values;
   };
-  auto by_enum = [](const std::array<int64_t, 16>& counts, auto name) {
+  auto by_enum = [](const std::array<int64_t, 16>& by_value, auto name) {
     std::vector<std::pair<int64_t, std::string>> values;
     for (int v = 1; v < 16; ++v) {
-      if (counts[v] > 0) values.emplace_back(counts[v], name(v));
+      if (by_value[v] > 0) values.emplace_back(by_value[v], name(v));
     }
     return values;
   };
   std::vector<retro::v1::Facet> facets;
   facets.push_back(
-      facet("outcome", by_enum(outcome, [](int v) { return retro::v1::Outcome_Name(v); })));
-  facets.push_back(facet("reasons", by_id(reasons)));
-  facets.push_back(facet("competitor", by_id(competitor)));
-  facets.push_back(facet("industry", by_id(industry)));
-  facets.push_back(
-      facet("stage_reached", by_enum(stage, [](int v) { return retro::v1::DealStage_Name(v); })));
-  facets.push_back(
-      facet("kind", by_enum(kind, [](int v) { return retro::v1::Annotation::Kind_Name(v); })));
-  facets.push_back(facet("tags", by_id(tags)));
+      facet("outcome", by_enum(counts.outcome, [](int v) { return retro::v1::Outcome_Name(v); })));
+  facets.push_back(facet("reasons", by_id(counts.reasons)));
+  facets.push_back(facet("competitor", by_id(counts.competitor)));
+  facets.push_back(facet("industry", by_id(counts.industry)));
+  facets.push_back(facet(
+      "stage_reached", by_enum(counts.stage, [](int v) { return retro::v1::DealStage_Name(v); })));
+  facets.push_back(facet(
+      "kind", by_enum(counts.kind, [](int v) { return retro::v1::Annotation::Kind_Name(v); })));
+  facets.push_back(facet("tags", by_id(counts.tags)));
   return facets;
 }
 
@@ -446,16 +516,23 @@ class LessonIndex::Evaluation {
   Evaluation(Database& database, PostingCache& cache, const std::string& org_id, OrgState& state)
       : database_(database), cache_(cache), org_id_(org_id), state_(state) {}
 
+  // Finds the visible matches. With for_ranking, the same pass over their
+  // doc values also counts facets and keeps what BM25 needs of each, so
+  // that a large match set's doc values (which do not fit in cache) are
+  // read once.
   absl::Status Run(const Viewer& viewer, const std::string& query_text,
-                   const retro::v1::LessonFilter& filter);
+                   const retro::v1::LessonFilter& filter, bool for_ranking = false);
 
   const std::vector<uint32_t>& docs() const { return docs_; }
   bool has_positive() const { return has_positive_; }
   std::vector<retro::v1::QueryCorrection>& corrections() { return corrections_; }
   const std::set<std::string>& matched_terms() const { return matched_terms_; }
-  // BM25 with the vote boost of each of docs() (same order). Requires the
-  // columns lock.
-  std::vector<double> Scores(const Columns& columns) const;
+  // After Run for_ranking: the facets over every match, and BM25 with the
+  // vote boost of each of docs() (same order).
+  std::vector<retro::v1::Facet> Facets(const Dictionary& dictionary) const {
+    return FacetsOf(*facet_counts_, dictionary);
+  }
+  std::vector<double> Scores() const;
 
  private:
   Database& database_;
@@ -470,10 +547,15 @@ class LessonIndex::Evaluation {
   // Corrections with the index in positive_ of the clause they changed.
   std::vector<std::pair<size_t, retro::v1::QueryCorrection>> pending_corrections_;
   std::set<std::string> matched_terms_;
+  // With for_ranking only.
+  std::unique_ptr<FacetCounts> facet_counts_;
+  std::vector<double> norms_;   // BM25 length normalization of each match.
+  std::vector<double> boosts_;  // Vote boost of each match.
 };
 
 absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::string& query_text,
-                                          const retro::v1::LessonFilter& filter_request) {
+                                          const retro::v1::LessonFilter& filter_request,
+                                          bool for_ranking) {
   ASSIGN_OR_RETURN(
       std::optional<IndexStats> stats,
       storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id_)));
@@ -501,11 +583,11 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
         for (const TermPostings* term : terms) lists.push_back(&term->docs());
         std::vector<uint32_t> with_all = IntersectAll(std::move(lists));
         if (!with_all.empty()) {
-          std::vector<std::vector<Posting>> positions(terms.size());
+          std::vector<std::shared_ptr<const DecodedPostings>> positions(terms.size());
           for (size_t i = 0; i < terms.size(); ++i) {
-            ASSIGN_OR_RETURN(positions[i], run_->Positions(terms[i]->term, with_all));
+            ASSIGN_OR_RETURN(positions[i], run_->Positions(*terms[i], with_all));
           }
-          match.docs = PhraseDocs(positions, clause.offsets);
+          match.docs = PhraseDocs(positions, clause.offsets, with_all);
         }
         match.terms = terms;
       }
@@ -521,7 +603,6 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
       } else {
         candidates.push_back(clause.terms[0]);
       }
-      std::vector<uint32_t> docs;
       for (const std::string& term : candidates) {
         ASSIGN_OR_RETURN(const TermPostings* postings, run_->Load(term));
         if (postings == nullptr && !clause.prefix && !clause.excluded) {
@@ -541,13 +622,10 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
           continue;
         }
         match.terms.push_back(postings);
-        docs.insert(docs.end(), postings->docs().begin(), postings->docs().end());
       }
-      if (match.terms.size() > 1) {  // A union of sorted lists.
-        std::sort(docs.begin(), docs.end());
-        docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
-      }
-      match.docs = std::move(docs);
+      std::vector<const std::vector<uint32_t>*> lists;
+      for (const TermPostings* t : match.terms) lists.push_back(&t->docs());
+      if (!lists.empty()) match.docs = Union(lists);
     }
     if (clause.excluded) {
       excluded.push_back(std::move(match.docs));
@@ -578,21 +656,40 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   uint32_t viewer_user = columns.people.Find(viewer.user_id);
   CompiledFilter filter(filter_request, columns.dictionary, true);
   docs_.reserve(candidates.size());
+  if (for_ranking) {
+    facet_counts_ = std::make_unique<FacetCounts>(columns.dictionary.size());
+    norms_.reserve(candidates.size());
+    boosts_.reserve(candidates.size());
+  }
+  std::vector<size_t> excluded_at(excluded.size(), 0);
   for (size_t i = 0; i < candidates.size(); ++i) {
     uint32_t doc = candidates[i];
     if (doc >= columns.next_doc()) continue;  // Published after the refresh.
     // The doc values of a large match set do not fit in cache: ask for the
-    // ones a few matches ahead while this one is checked.
+    // ones some matches ahead while this one is checked, and for their
+    // reasons, tags and drivers (in the pool) once their doc values, asked
+    // for earlier, are in.
+    if (i + 16 < candidates.size() && candidates[i + 16] < columns.next_doc()) {
+      __builtin_prefetch(&columns.Doc(candidates[i + 16]));
+    }
     if (i + 8 < candidates.size() && candidates[i + 8] < columns.next_doc()) {
-      __builtin_prefetch(&columns.Doc(candidates[i + 8]));
+      __builtin_prefetch(columns.pool.data() + columns.Doc(candidates[i + 8]).pool_begin);
     }
     bool skip = false;
-    for (const auto& out : excluded) skip = skip || Contains(out, doc);
+    for (size_t e = 0; e < excluded.size() && !skip; ++e) {
+      excluded_at[e] = Seek(excluded[e], excluded_at[e], doc);
+      skip = excluded_at[e] < excluded[e].size() && excluded[e][excluded_at[e]] == doc;
+    }
     if (skip) continue;
     const DocColumn& column = columns.Doc(doc);
     if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
     if (!filter.Matches(columns, column)) continue;
     docs_.push_back(doc);
+    if (for_ranking) {
+      facet_counts_->Add(columns, column);
+      norms_.push_back(kBm25K1 * (1 - kBm25B + kBm25B * column.length / avg_length));
+      boosts_.push_back(VoteBoost(column.votes));
+    }
   }
   for (auto& [index, correction] : pending_corrections_) {
     for (uint32_t doc : positive_[index].docs) {
@@ -606,33 +703,37 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   return absl::OkStatus();
 }
 
-std::vector<double> LessonIndex::Evaluation::Scores(const Columns& columns) const {
+std::vector<double> LessonIndex::Evaluation::Scores() const {
   std::vector<double> scores(docs_.size(), 0.0);
   if (positive_.empty()) return scores;
-  // Length normalization per doc, once.
-  std::vector<double> norms(docs_.size());
-  std::vector<double> boosts(docs_.size());
-  for (size_t i = 0; i < docs_.size(); ++i) {
-    if (i + 8 < docs_.size()) __builtin_prefetch(&columns.Doc(docs_[i + 8]));
-    const DocColumn& doc = columns.Doc(docs_[i]);
-    norms[i] = kBm25K1 * (1 - kBm25B + kBm25B * doc.length / run_->avg_length());
-    boosts[i] = VoteBoost(doc.votes);
-  }
-  // Each term's postings and the matches are both sorted: walk them together.
+  // Each term's postings and the matches are both sorted: walk the
+  // shorter, seeking in the longer (a prefix's rare expansions cost their
+  // own few postings, not a pass over every match).
   for (const ClauseMatch& clause : positive_) {
     for (const TermPostings* term : clause.terms) {
       const std::vector<uint32_t>& docs = term->docs();
-      size_t p = 0;
-      for (size_t i = 0; i < docs_.size() && p < docs.size(); ++i) {
-        while (p < docs.size() && docs[p] < docs_[i]) ++p;
-        if (p < docs.size() && docs[p] == docs_[i]) {
-          double tf = term->tfs()[p];
-          scores[i] += term->idf * (tf * (kBm25K1 + 1)) / (tf + norms[i]);
+      auto add = [&](size_t i, size_t p) {
+        double tf = term->tfs()[p];
+        scores[i] += term->idf * (tf * (kBm25K1 + 1)) / (tf + norms_[i]);
+      };
+      if (docs.size() < docs_.size()) {
+        size_t i = 0;
+        for (size_t p = 0; p < docs.size(); ++p) {
+          i = Seek(docs_, i, docs[p]);
+          if (i == docs_.size()) break;
+          if (docs_[i] == docs[p]) add(i, p);
+        }
+      } else {
+        size_t p = 0;
+        for (size_t i = 0; i < docs_.size(); ++i) {
+          p = Seek(docs, p, docs_[i]);
+          if (p == docs.size()) break;
+          if (docs[p] == docs_[i]) add(i, p);
         }
       }
     }
   }
-  for (size_t i = 0; i < docs_.size(); ++i) scores[i] *= boosts[i];
+  for (size_t i = 0; i < docs_.size(); ++i) scores[i] *= boosts_[i];
   return scores;
 }
 
@@ -660,7 +761,7 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
   OrgState& state = StateFor(org_id);
   RETURN_IF_ERROR(Refresh(org_id, state));
   Evaluation evaluation(database_, *posting_cache_, org_id, state);
-  RETURN_IF_ERROR(evaluation.Run(viewer, options.query, options.filter));
+  RETURN_IF_ERROR(evaluation.Run(viewer, options.query, options.filter, /*for_ranking=*/true));
   SearchResults results;
   results.corrections = std::move(evaluation.corrections());
   results.total = evaluation.docs().size();
@@ -669,13 +770,13 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
   {
     absl::ReaderMutexLock lock(&state.columns_mu);
     const Columns& columns = state.columns;
-    results.facets = CountFacets(columns, evaluation.docs());
+    results.facets = evaluation.Facets(columns.dictionary);
     auto sort = options.sort;
     if (sort == retro::v1::SearchLessonsRequest::SORT_UNSPECIFIED) {
       sort = evaluation.has_positive() ? retro::v1::SearchLessonsRequest::RELEVANCE
                                        : retro::v1::SearchLessonsRequest::NEWEST;
     }
-    std::vector<double> scores = evaluation.Scores(columns);
+    std::vector<double> scores = evaluation.Scores();
     // Only the sorts that need the doc values touch them: for relevance,
     // a comparison is two doubles, not two cache misses.
     auto before = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {

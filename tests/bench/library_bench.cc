@@ -23,6 +23,7 @@
 #include <memory>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -46,6 +47,10 @@ ABSL_FLAG(std::string, kinds, "",
           "only these query kinds, e.g. \"1,2\" (0 one word ... 5 filtered); all when empty");
 ABSL_FLAG(bool, suggest, true, "also time suggestions");
 ABSL_FLAG(bool, peers, true, "also run the SQLite FTS5 and Xapian peers");
+ABSL_FLAG(std::string, index_dir, "",
+          "keep retro's index here and reuse it when it is already there (same --lessons): "
+          "for iterating on queries; peers and indexing figures are then skipped");
+ABSL_FLAG(int64_t, slowest, 0, "also list this many of the slowest queries, with their matches");
 
 namespace {
 
@@ -223,14 +228,17 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const int64_t n = absl::GetFlag(FLAGS_lessons);
   retro::testing::TempDir dir;
-  auto database = retro::storage::Database::Open({dir.Join("db"), nullptr, nullptr});
+  const std::string index_dir = absl::GetFlag(FLAGS_index_dir);
+  const bool reuse = !index_dir.empty() && std::filesystem::exists(index_dir + "/db/CURRENT");
+  auto database = retro::storage::Database::Open(
+      {index_dir.empty() ? dir.Join("db") : index_dir + "/db", nullptr, nullptr});
   if (!database.ok()) return Fail(database.status());
   retro::index::LessonIndex index(**database);
   retro::bench::LessonGenerator generator;
 
   // Indexing, in publish-sized batches through the real write path.
   std::vector<std::unique_ptr<Peer>> peers;
-  if (absl::GetFlag(FLAGS_peers)) {
+  if (absl::GetFlag(FLAGS_peers) && !reuse) {
     peers.push_back(std::make_unique<Fts5Peer>(dir.Join("fts5.db")));
     peers.push_back(std::make_unique<XapianPeer>(dir.Join("xapian")));
   }
@@ -249,6 +257,7 @@ int main(int argc, char** argv) {
       peers[p]->Add(first, batch);
       peer_indexing_seconds[p] += std::chrono::duration<double>(Clock::now() - peer_start).count();
     }
+    if (reuse) continue;  // The same lessons are already indexed.
     auto start = Clock::now();
     absl::Status status =
         index.WriteWithLessons("bench", &batch, retro::storage::Database::Batch());
@@ -298,15 +307,19 @@ int main(int argc, char** argv) {
   }
   std::vector<std::vector<double>> by_kind(6);
   std::vector<double> all, round_p50;
+  // (time, query index, matches) of every timed query, for --slowest.
+  std::vector<std::tuple<double, size_t, uint64_t>> timed;
   uint64_t hits = 0;
   for (int64_t round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
     std::vector<double> this_round;
-    for (const auto& [kind, options] : queries) {
+    for (size_t q = 0; q < queries.size(); ++q) {
+      const auto& [kind, options] = queries[q];
       auto start = Clock::now();
       auto results = index.Search("bench", viewer, options);
       double us = Micros(Clock::now() - start);
       if (!results.ok()) return Fail(results.status());
       hits += results->total;
+      timed.emplace_back(us, q, results->total);
       by_kind[kind].push_back(us);
       all.push_back(us);
       this_round.push_back(us);
@@ -326,6 +339,13 @@ int main(int argc, char** argv) {
   std::printf("  p50 by round:");
   for (double p : round_p50) std::printf(" %.3f ms", p / 1000);
   std::printf("\n");
+  std::sort(timed.begin(), timed.end(), std::greater<>());
+  for (int64_t i = 0; i < absl::GetFlag(FLAGS_slowest) && i < static_cast<int64_t>(timed.size());
+       ++i) {
+    const auto& [us, q, matches] = timed[i];
+    std::printf("  slow: %8.3f ms  %-8s %7llu matches  %s\n", us / 1000, kinds[queries[q].first],
+                static_cast<unsigned long long>(matches), queries[q].second.query.c_str());
+  }
 
   retro::index::Viewer everyone;
   everyone.sees_everything = true;
