@@ -31,25 +31,32 @@ class Dictionary {
   absl::flat_hash_map<std::string, uint32_t> ids_;
 };
 
-struct DocColumn {
+// What search reads of every match (visibility, filters, facets, BM25),
+// in one 32-byte, aligned record: two to a cache line, none across two.
+struct alignas(32) DocColumn {
   uint32_t length = 0;
   int8_t outcome = 0;
   int8_t stage_reached = 0;
   int8_t kind = 0;
   int8_t visibility = 0;
-  int32_t votes = 0;
-  int32_t close_day = 0;
-  int64_t publish_micros = 0;
-  uint32_t team = 0;
-  uint32_t competitor = 0;
-  uint32_t industry = 0;
-  uint32_t segment = 0;
-  uint32_t session = 0;
-  // Ranges in Columns::pool: reasons, then tags, then drivers.
-  uint32_t pool_begin = 0;
+  // Counts of the ranges in Columns::pool: reasons, then tags, then drivers.
   uint8_t reasons = 0;
   uint8_t tags = 0;
   uint8_t drivers = 0;
+  int32_t votes = 0;
+  uint32_t team = 0;
+  uint32_t competitor = 0;
+  uint32_t industry = 0;
+  uint32_t pool_begin = 0;
+};
+static_assert(sizeof(DocColumn) == 32, "two doc columns to a cache line");
+
+// What only some filters, sorts, trends and recurring lessons read.
+struct DocColdColumn {
+  int64_t publish_micros = 0;
+  int32_t close_day = 0;
+  uint32_t segment = 0;
+  uint32_t session = 0;
 };
 
 // Memory for large arrays read at random (the doc values of a match set):
@@ -82,8 +89,9 @@ template <typename T>
 using LargeArray = std::vector<T, LargeArrayAllocator<T>>;
 
 struct LessonIndex::Columns {
-  // Docs are numbered from 1; docs[doc - 1].
+  // Docs are numbered from 1; docs[doc - 1], cold[doc - 1].
   LargeArray<DocColumn> docs;
+  LargeArray<DocColdColumn> cold;
   LargeArray<uint32_t> pool;
   // kMinHashes per doc, doc - 1 first: the low 16 bits of each minimum.
   LargeArray<uint16_t> minhash;
@@ -95,6 +103,7 @@ struct LessonIndex::Columns {
   uint32_t next_doc() const { return static_cast<uint32_t>(docs.size()) + 1; }
   void Append(const DocValues& values);
   const DocColumn& Doc(uint32_t doc) const { return docs[doc - 1]; }
+  const DocColdColumn& Cold(uint32_t doc) const { return cold[doc - 1]; }
 };
 
 struct LessonIndex::OrgState {

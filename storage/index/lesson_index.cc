@@ -47,13 +47,14 @@ void LessonIndex::Columns::Append(const DocValues& values) {
   doc.kind = static_cast<int8_t>(values.kind());
   doc.visibility = static_cast<int8_t>(values.visibility());
   doc.votes = values.votes();
-  doc.close_day = values.close_day();
-  doc.publish_micros = values.publish_micros();
   doc.team = dictionary.Intern(values.team_id());
   doc.competitor = dictionary.Intern(values.competitor());
   doc.industry = dictionary.Intern(values.industry());
-  doc.segment = dictionary.Intern(values.segment());
-  doc.session = people.Intern(values.session_id());
+  DocColdColumn& cold_doc = cold.emplace_back();
+  cold_doc.close_day = values.close_day();
+  cold_doc.publish_micros = values.publish_micros();
+  cold_doc.segment = dictionary.Intern(values.segment());
+  cold_doc.session = people.Intern(values.session_id());
   doc.pool_begin = static_cast<uint32_t>(pool.size());
   auto add = [&](const google::protobuf::RepeatedPtrField<std::string>& values, Dictionary& from,
                  uint8_t* count) {

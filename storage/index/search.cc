@@ -385,7 +385,8 @@ struct CompiledFilter {
     to_day = day(f.close_date_to());
   }
 
-  bool Matches(const LessonIndex::Columns& columns, const DocColumn& doc) const {
+  // doc_id's doc values are doc.
+  bool Matches(const LessonIndex::Columns& columns, uint32_t doc_id, const DocColumn& doc) const {
     if (impossible) return false;
     auto in_enum = [](const auto& values, int value) {
       return values.empty() || std::find(values.begin(), values.end(), value) != values.end();
@@ -395,11 +396,14 @@ struct CompiledFilter {
     if (!in_enum(filter.kinds(), doc.kind)) return false;
     if (!competitors.empty() && !Has(competitors, doc.competitor)) return false;
     if (!industries.empty() && !Has(industries, doc.industry)) return false;
-    if (!segments.empty() && !Has(segments, doc.segment)) return false;
     if (!teams.empty() && !Has(teams, doc.team)) return false;
     if (doc.votes < filter.min_votes()) return false;
-    if (from_day != 0 && (doc.close_day == 0 || doc.close_day < from_day)) return false;
-    if (to_day != 0 && (doc.close_day == 0 || doc.close_day > to_day)) return false;
+    if (!segments.empty() || from_day != 0 || to_day != 0) {
+      const DocColdColumn& cold = columns.Cold(doc_id);
+      if (!segments.empty() && !Has(segments, cold.segment)) return false;
+      if (from_day != 0 && (cold.close_day == 0 || cold.close_day < from_day)) return false;
+      if (to_day != 0 && (cold.close_day == 0 || cold.close_day > to_day)) return false;
+    }
     const uint32_t* pool = columns.pool.data() + doc.pool_begin;
     auto any = [](const std::vector<uint32_t>& wanted, const uint32_t* values, uint8_t n) {
       if (wanted.empty()) return true;
@@ -683,7 +687,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     if (skip) continue;
     const DocColumn& column = columns.Doc(doc);
     if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
-    if (!filter.Matches(columns, column)) continue;
+    if (!filter.Matches(columns, doc, column)) continue;
     docs_.push_back(doc);
     if (for_ranking) {
       facet_counts_->Add(columns, column);
@@ -782,8 +786,8 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
     auto before = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
       switch (sort) {
         case retro::v1::SearchLessonsRequest::NEWEST: {
-          int64_t x = columns.Doc(a.second).publish_micros;
-          int64_t y = columns.Doc(b.second).publish_micros;
+          int64_t x = columns.Cold(a.second).publish_micros;
+          int64_t y = columns.Cold(b.second).publish_micros;
           if (x != y) return x > y;
           return a.second > b.second;
         }
@@ -866,11 +870,12 @@ absl::StatusOr<std::vector<retro::v1::TrendBucket>> LessonIndex::Trends(
     const Columns& columns = state.columns;
     for (uint32_t d : evaluation.docs()) {
       const DocColumn& doc = columns.Doc(d);
+      const DocColdColumn& cold = columns.Cold(d);
       absl::CivilDay day;
-      if (doc.close_day != 0) {
-        day = absl::CivilDay(1970, 1, 1) + doc.close_day;
+      if (cold.close_day != 0) {
+        day = absl::CivilDay(1970, 1, 1) + cold.close_day;
       } else {
-        day = absl::ToCivilDay(absl::FromUnixMicros(doc.publish_micros), absl::UTCTimeZone());
+        day = absl::ToCivilDay(absl::FromUnixMicros(cold.publish_micros), absl::UTCTimeZone());
       }
       std::string period =
           options.quarterly
@@ -902,7 +907,7 @@ absl::StatusOr<std::vector<retro::v1::TrendBucket>> LessonIndex::Trends(
       for (const std::string& value : values) {
         Counts& counts = buckets[{period, value}];
         ++counts.lessons;
-        counts.sessions.insert(doc.session);
+        counts.sessions.insert(cold.session);
       }
     }
   }
@@ -1058,7 +1063,7 @@ absl::StatusOr<std::vector<retro::v1::RecurringLesson>> LessonIndex::Recurring(
       auto [it, inserted] = cluster_of.try_emplace(root, clusters.size());
       if (inserted) clusters.emplace_back();
       Cluster& cluster = clusters[it->second];
-      const DocColumn& doc = columns.Doc(docs[i]);
+      const DocColdColumn& doc = columns.Cold(docs[i]);
       cluster.docs.push_back(docs[i]);
       cluster.sessions.insert(doc.session);
       cluster.last_published = std::max(cluster.last_published, doc.publish_micros);
