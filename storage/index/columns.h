@@ -3,6 +3,7 @@
 // visibility and ranking over whole match sets. Internal to storage/index.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -63,8 +64,8 @@ struct DocColdColumn {
 // 2 MiB-aligned and marked for transparent huge pages, so that a query
 // touching a hundred thousand docs spread over a million does not miss the
 // TLB on each (a page walk per doc, dearer still under virtualization).
-// Small arrays come from malloc.
-void* AllocateLarge(size_t bytes);
+// Small arrays come from aligned_alloc too.
+void* AllocateLarge(size_t bytes, size_t alignment);
 void FreeLarge(void* memory);
 
 template <typename T>
@@ -73,7 +74,7 @@ struct LargeArrayAllocator {
   LargeArrayAllocator() = default;
   template <typename U>
   LargeArrayAllocator(const LargeArrayAllocator<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(AllocateLarge(n * sizeof(T))); }
+  T* allocate(size_t n) { return static_cast<T*>(AllocateLarge(n * sizeof(T), alignof(T))); }
   void deallocate(T* p, size_t) { FreeLarge(p); }
   template <typename U>
   bool operator==(const LargeArrayAllocator<U>&) const {
@@ -88,6 +89,34 @@ struct LargeArrayAllocator {
 template <typename T>
 using LargeArray = std::vector<T, LargeArrayAllocator<T>>;
 
+// The docs having one value of one field, ascending: a list while the
+// value is rare, a bitmap (bit d for doc d) once it is frequent, when the
+// bitmap is no larger than the list would be.
+struct ValueDocs {
+  std::vector<uint32_t> docs;  // While a list.
+  LargeArray<uint64_t> bits;   // Once a bitmap.
+  uint64_t count = 0;
+
+  bool is_bitmap() const { return !bits.empty(); }
+  // Adds doc (not below any added before; again is a no-op). Returns true
+  // when this turned the list into a bitmap.
+  bool Add(uint32_t doc, uint32_t next_doc);
+};
+
+// Fields whose values have ValueDocs. Enum fields are indexed by value
+// (1 to 15; others are not counted as facets), the others by dictionary id.
+enum ValueField : int {
+  kOutcomeValues,
+  kStageValues,
+  kKindValues,
+  kCompetitorValues,
+  kIndustryValues,
+  kReasonValues,
+  kTagValues,
+  kTeamValues,  // Visibility only, not a facet.
+  kValueFields
+};
+
 struct LessonIndex::Columns {
   // Docs are numbered from 1; docs[doc - 1], cold[doc - 1].
   LargeArray<DocColumn> docs;
@@ -100,10 +129,29 @@ struct LessonIndex::Columns {
   // Sessions and user ids: many, never counted as facets.
   Dictionary people;
 
+  // The same values inverted, for queries with many matches: facets
+  // counted a value at a time against a bitmap of the matches, and
+  // visibility as a bitmap, instead of reading every match's record.
+  std::array<std::vector<ValueDocs>, kValueFields> value_docs;
+  ValueDocs visible_to_all;  // Docs not restricted to a TEAM.
+  // Docs by presenter or facilitator (people id).
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> driven;
+  // Length and votes of each doc (doc - 1 first), for BM25 without the
+  // record.
+  LargeArray<uint32_t> lengths;
+  LargeArray<int32_t> votes;
+  // Of the facet fields (not teams): values that are bitmaps, and docs in
+  // the lists of the others. What counting every facet value costs.
+  uint64_t bitmap_values = 0;
+  uint64_t list_docs = 0;
+
   uint32_t next_doc() const { return static_cast<uint32_t>(docs.size()) + 1; }
   void Append(const DocValues& values);
   const DocColumn& Doc(uint32_t doc) const { return docs[doc - 1]; }
   const DocColdColumn& Cold(uint32_t doc) const { return cold[doc - 1]; }
+
+ private:
+  void AddValue(ValueField field, uint32_t id, uint32_t doc);
 };
 
 struct LessonIndex::OrgState {

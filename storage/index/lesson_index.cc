@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <map>
 #include <new>
@@ -39,6 +40,43 @@ std::string NormalizeFacetValue(const std::string& value) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(value));
 }
 
+bool ValueDocs::Add(uint32_t doc, uint32_t next_doc) {
+  if (is_bitmap()) {
+    const size_t word = doc >> 6;
+    if (word >= bits.size()) bits.resize(word + 1, 0);
+    const uint64_t bit = uint64_t{1} << (doc & 63);
+    if ((bits[word] & bit) == 0) ++count;
+    bits[word] |= bit;
+    return false;
+  }
+  if (!docs.empty() && docs.back() == doc) return false;
+  docs.push_back(doc);
+  ++count;
+  // A bitmap over next_doc docs takes next_doc / 8 bytes, the list 4 a doc.
+  if (docs.size() < 64 || docs.size() * 32 < next_doc) return false;
+  bits.assign(next_doc / 64 + 1, 0);
+  for (uint32_t d : docs) bits[d >> 6] |= uint64_t{1} << (d & 63);
+  std::vector<uint32_t>().swap(docs);
+  return true;
+}
+
+void LessonIndex::Columns::AddValue(ValueField field, uint32_t id, uint32_t doc) {
+  if (id == 0) return;  // No value: never counted, never visible by it.
+  std::vector<ValueDocs>& by_id = value_docs[field];
+  if (id >= by_id.size()) by_id.resize(id + 1);
+  ValueDocs& values = by_id[id];
+  const uint64_t before = values.count;
+  const bool was_bitmap = values.is_bitmap();
+  const bool promoted = values.Add(doc, next_doc());
+  if (field == kTeamValues) return;
+  if (promoted) {
+    ++bitmap_values;
+    list_docs -= before;  // The list's docs but this one, which were counted.
+  } else if (!was_bitmap && values.count > before) {
+    ++list_docs;
+  }
+}
+
 void LessonIndex::Columns::Append(const DocValues& values) {
   DocColumn doc;
   doc.length = values.length();
@@ -65,6 +103,25 @@ void LessonIndex::Columns::Append(const DocValues& values) {
   add(values.reasons(), dictionary, &doc.reasons);
   add(values.tags(), dictionary, &doc.tags);
   add(values.drivers(), people, &doc.drivers);
+  const uint32_t id = next_doc();
+  auto enum_value = [](int8_t value) { return value > 0 && value < 16 ? value : 0; };
+  AddValue(kOutcomeValues, enum_value(doc.outcome), id);
+  AddValue(kStageValues, enum_value(doc.stage_reached), id);
+  AddValue(kKindValues, enum_value(doc.kind), id);
+  AddValue(kCompetitorValues, doc.competitor, id);
+  AddValue(kIndustryValues, doc.industry, id);
+  AddValue(kTeamValues, doc.team, id);
+  for (uint8_t i = 0; i < doc.reasons; ++i) AddValue(kReasonValues, pool[doc.pool_begin + i], id);
+  for (uint8_t i = 0; i < doc.tags; ++i) {
+    AddValue(kTagValues, pool[doc.pool_begin + doc.reasons + i], id);
+  }
+  for (uint8_t i = 0; i < doc.drivers; ++i) {
+    std::vector<uint32_t>& docs = driven[pool[doc.pool_begin + doc.reasons + doc.tags + i]];
+    if (docs.empty() || docs.back() != id) docs.push_back(id);
+  }
+  if (doc.visibility != retro::v1::TEAM) visible_to_all.Add(id, id + 1);
+  lengths.push_back(doc.length);
+  votes.push_back(doc.votes);
   const std::string& low16 = values.minhash_low16();
   for (int i = 0; i < kMinHashes; ++i) {
     uint16_t h = 0xffff;
@@ -112,19 +169,17 @@ std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
   return signature;
 }
 
-void* AllocateLarge(size_t bytes) {
+void* AllocateLarge(size_t bytes, size_t alignment) {
   constexpr size_t kHugePage = size_t{2} << 20;
-  if (bytes < kHugePage) {
-    void* memory = std::malloc(bytes);
-    if (memory == nullptr) throw std::bad_alloc();
-    return memory;
-  }
-  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  void* memory = std::aligned_alloc(kHugePage, rounded);
+  const bool huge = bytes >= kHugePage;
+  alignment = huge ? kHugePage : std::max(alignment, alignof(std::max_align_t));
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  const size_t rounded = (std::max<size_t>(bytes, 1) + alignment - 1) / alignment * alignment;
+  void* memory = std::aligned_alloc(alignment, rounded);
   if (memory == nullptr) throw std::bad_alloc();
   // Advice only: without huge pages (disabled, or none free) the memory
   // works the same, with more TLB misses.
-  madvise(memory, rounded, MADV_HUGEPAGE);
+  if (huge) madvise(memory, rounded, MADV_HUGEPAGE);
   return memory;
 }
 

@@ -2,9 +2,12 @@
 // lessons than one posting block holds.
 #include "storage/index/lesson_index.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
@@ -135,6 +138,103 @@ TEST_F(LessonIndexTest, PrefixesAndWordsAgreeWithAScanOfTheLessons) {
                                                     return has(t, "evenword") &&
                                                            !has(t, "rareword");
                                                   }).size());
+}
+
+// Facets, totals and visibility must come out the same whichever way a
+// query's matches are counted: record by record (few matches) or value by
+// value against a bitmap (many). Both are checked against a plain scan.
+TEST_F(LessonIndexTest, FacetsAndVisibilityAgreeWithAScanForFewAndManyMatches) {
+  const retro::v1::Outcome outcomes[] = {retro::v1::WON, retro::v1::LOST, retro::v1::NO_DECISION};
+  std::vector<retro::v1::Lesson> lessons;
+  for (int i = 0; i < 12000; ++i) {
+    retro::v1::Lesson& lesson = lessons.emplace_back();
+    lesson.set_text(absl::StrCat("common ", i % 100 == 1 ? "rare " : "", Word(i % 300)));
+    lesson.set_session(absl::StrCat("s", i / 4));
+    lesson.set_team_id(absl::StrCat("team-", i % 7));
+    lesson.set_visibility(i % 3 == 0 ? retro::v1::TEAM : retro::v1::ORGANIZATION);
+    lesson.set_presenter(absl::StrCat("user-", i % 41));
+    lesson.set_vote_count(i % 13);
+    lesson.set_kind(i % 2 ? retro::v1::Annotation::LESSON : retro::v1::Annotation::WENT_WRONG);
+    lesson.mutable_deal()->set_outcome(outcomes[i % 3]);
+    // A long tail of competitors (lists) and a few common ones (bitmaps).
+    lesson.mutable_deal()->set_competitor(i % 2 ? "Globex" : absl::StrCat("Rival ", i % 997));
+    lesson.mutable_deal()->set_industry(i % 5 ? "Healthcare" : "Retail");
+    lesson.mutable_deal()->add_reasons(i % 4 ? "price" : "timing");
+    if (i % 6 == 0) lesson.mutable_deal()->add_reasons("price");  // Twice: counted once.
+    lesson.add_tags(absl::StrCat("tag-", i % 3));
+  }
+  std::vector<retro::v1::Lesson> published = lessons;
+  ASSERT_TRUE(index_->WriteWithLessons("acme", &lessons, storage::Database::Batch()).ok());
+
+  Viewer viewer{"user-5", {"team-2"}, false};
+  auto visible = [&](const retro::v1::Lesson& l) {
+    return l.visibility() != retro::v1::TEAM || l.team_id() == "team-2" ||
+           l.presenter() == "user-5";
+  };
+  // Unfiltered, and filtered on fields with and without inverted values.
+  retro::v1::LessonFilter lost_to_globex;
+  lost_to_globex.add_outcomes(retro::v1::LOST);
+  lost_to_globex.add_competitors("globex ");
+  lost_to_globex.add_reasons("price");
+  lost_to_globex.set_min_votes(3);
+  auto passes = [](const retro::v1::Lesson& l, bool filtered) {
+    if (!filtered) return true;
+    const auto& reasons = l.deal().reasons();
+    return l.deal().outcome() == retro::v1::LOST && l.deal().competitor() == "Globex" &&
+           std::find(reasons.begin(), reasons.end(), "price") != reasons.end() &&
+           l.vote_count() >= 3;
+  };
+  for (const auto& [word, filtered] : std::vector<std::pair<std::string, bool>>{
+           {"common", false}, {"rare", false}, {"common", true}, {"rare", true}}) {
+    std::map<std::string, std::map<std::string, int64_t>> expected;
+    uint64_t total = 0;
+    auto matches = [&](const retro::v1::Lesson& l) {
+      return visible(l) && l.text().find(word) != std::string::npos && passes(l, filtered);
+    };
+    for (const retro::v1::Lesson& l : published) {
+      if (!matches(l)) continue;
+      ++total;
+      expected["outcome"][retro::v1::Outcome_Name(l.deal().outcome())]++;
+      expected["competitor"][absl::AsciiStrToLower(l.deal().competitor())]++;
+      expected["industry"][absl::AsciiStrToLower(l.deal().industry())]++;
+      expected["kind"][retro::v1::Annotation::Kind_Name(l.kind())]++;
+      std::set<std::string> reasons(l.deal().reasons().begin(), l.deal().reasons().end());
+      for (const std::string& r : reasons) expected["reasons"][r]++;
+      for (const std::string& t : l.tags()) expected["tags"][t]++;
+    }
+    SearchOptions options;
+    options.query = word;
+    if (filtered) options.filter = lost_to_globex;
+    absl::StatusOr<SearchResults> results = index_->Search("acme", viewer, options);
+    ASSERT_TRUE(results.ok()) << results.status();
+    EXPECT_EQ(results->total, total) << word << filtered;
+    for (const retro::v1::Facet& facet : results->facets) {
+      if (facet.field() == "stage_reached") continue;
+      std::vector<std::pair<int64_t, std::string>> want;
+      for (const auto& [value, n] : expected[facet.field()]) want.emplace_back(-n, value);
+      std::sort(want.begin(), want.end());
+      ASSERT_EQ(facet.counts_size(), static_cast<int>(std::min<size_t>(want.size(), 20)))
+          << word << " " << facet.field();
+      for (int i = 0; i < facet.counts_size(); ++i) {
+        EXPECT_EQ(facet.counts(i).value(), want[i].second) << word << " " << facet.field();
+        EXPECT_EQ(facet.counts(i).count(), -want[i].first) << word << " " << facet.field();
+      }
+    }
+    // The best hits are visible, best first, and the best has the most
+    // votes (the same words, and the shortest text, score the same).
+    ASSERT_FALSE(results->hits.empty());
+    int32_t most_votes = 0;
+    for (const retro::v1::Lesson& l : published) {
+      if (matches(l)) most_votes = std::max(most_votes, l.vote_count());
+    }
+    EXPECT_EQ(results->hits.front().lesson.vote_count(), most_votes) << word;
+    for (size_t i = 0; i < results->hits.size(); ++i) {
+      EXPECT_TRUE(visible(results->hits[i].lesson)) << results->hits[i].lesson.name();
+      if (i > 0) {
+        EXPECT_LE(results->hits[i].score, results->hits[i - 1].score);
+      }
+    }
+  }
 }
 
 TEST_F(LessonIndexTest, RecurringLessonsClusterNearDuplicatesFromDistinctDeals) {

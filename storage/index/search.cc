@@ -83,10 +83,14 @@ double VoteBoost(int32_t votes) {
 // docs.size()). Gallops: exponential steps, then a binary search, so
 // walking a long list in big strides costs log of the stride, not the
 // stride, and small steps stay cheap.
-size_t Seek(const std::vector<uint32_t>& docs, size_t from, uint32_t target) {
+inline size_t Seek(const std::vector<uint32_t>& docs, size_t from, uint32_t target) {
   const size_t n = docs.size();
-  if (from >= n || docs[from] >= target) return from;
-  size_t below = from;  // docs[below] < target.
+  // Walking two lists of similar sizes, the target is usually a step or
+  // two away.
+  for (int steps = 0; steps < 4; ++steps, ++from) {
+    if (from >= n || docs[from] >= target) return from;
+  }
+  size_t below = from - 1;  // docs[below] < target.
   size_t step = 1;
   while (below + step < n && docs[below + step] < target) {
     below += step;
@@ -101,6 +105,11 @@ size_t Seek(const std::vector<uint32_t>& docs, size_t from, uint32_t target) {
 std::vector<uint32_t> Intersect(const std::vector<uint32_t>& shorter,
                                 const std::vector<uint32_t>& longer) {
   std::vector<uint32_t> out;
+  if (longer.size() / 16 < shorter.size()) {  // Similar sizes: a plain merge.
+    std::set_intersection(shorter.begin(), shorter.end(), longer.begin(), longer.end(),
+                          std::back_inserter(out));
+    return out;
+  }
   size_t at = 0;
   for (uint32_t doc : shorter) {
     at = Seek(longer, at, doc);
@@ -428,16 +437,118 @@ struct FacetCounts {
       : competitor(words), industry(words), reasons(words), tags(words) {}
 
   void Add(const LessonIndex::Columns& columns, const DocColumn& doc) {
-    ++outcome[doc.outcome & 15];
-    ++stage[doc.stage_reached & 15];
-    ++kind[doc.kind & 15];
+    // Enum values outside 0 to 15 (none are defined) are not counted.
+    auto add_enum = [](int8_t value, std::array<int64_t, 16>& counts) {
+      if (value >= 0 && value < 16) ++counts[value];
+    };
+    add_enum(doc.outcome, outcome);
+    add_enum(doc.stage_reached, stage);
+    add_enum(doc.kind, kind);
     ++competitor[doc.competitor];
     ++industry[doc.industry];
+    // A lesson counts once for a value it lists twice.
+    auto add_distinct = [](const uint32_t* values, uint8_t n, std::vector<int64_t>& counts) {
+      for (uint8_t i = 0; i < n; ++i) {
+        if (std::find(values, values + i, values[i]) == values + i) ++counts[values[i]];
+      }
+    };
     const uint32_t* pool = columns.pool.data() + doc.pool_begin;
-    for (uint8_t i = 0; i < doc.reasons; ++i) ++reasons[pool[i]];
-    for (uint8_t i = 0; i < doc.tags; ++i) ++tags[pool[doc.reasons + i]];
+    add_distinct(pool, doc.reasons, reasons);
+    add_distinct(pool + doc.reasons, doc.tags, tags);
   }
 };
+
+// Bitmaps over doc ids: bit d of word d / 64 for doc d.
+void SetBits(const std::vector<uint32_t>& docs, std::vector<uint64_t>& bits) {
+  for (uint32_t doc : docs) {
+    if ((doc >> 6) < bits.size()) bits[doc >> 6] |= uint64_t{1} << (doc & 63);
+  }
+}
+
+void SetBits(const ValueDocs& values, std::vector<uint64_t>& bits) {
+  if (!values.is_bitmap()) return SetBits(values.docs, bits);
+  const size_t n = std::min(bits.size(), values.bits.size());
+  for (size_t w = 0; w < n; ++w) bits[w] |= values.bits[w];
+}
+
+bool HasBit(const std::vector<uint64_t>& bits, uint32_t doc) {
+  return ((bits[doc >> 6] >> (doc & 63)) & 1) != 0;
+}
+
+// The docs passing filter's tests on outcome, stage, kind, team,
+// competitor, industry, reasons and tags, as a bitmap of words words (left
+// empty when it tests none of them). False when it also tests what has no
+// ValueDocs (segments, close dates), or an enum value they do not index:
+// then each match's record must be read. min_votes is not in the bitmap.
+bool FilterBitmap(const CompiledFilter& compiled, const LessonIndex::Columns& columns, size_t words,
+                  std::vector<uint64_t>* bits) {
+  const retro::v1::LessonFilter& filter = compiled.filter;
+  if (!compiled.segments.empty() || compiled.from_day != 0 || compiled.to_day != 0) return false;
+  auto field = [&](ValueField values_field, const auto& ids) {
+    if (ids.empty()) return true;
+    std::vector<uint64_t> any(words, 0);
+    const std::vector<ValueDocs>& by_id = columns.value_docs[values_field];
+    for (auto id : ids) {
+      if (id <= 0 || (id > 15 && values_field <= kKindValues)) return false;
+      if (static_cast<size_t>(id) < by_id.size()) SetBits(by_id[id], any);
+    }
+    if (bits->empty()) {
+      *bits = std::move(any);
+    } else {
+      for (size_t w = 0; w < words; ++w) (*bits)[w] &= any[w];
+    }
+    return true;
+  };
+  if (compiled.impossible) {
+    bits->assign(words, 0);
+    return true;
+  }
+  return field(kOutcomeValues, filter.outcomes()) && field(kStageValues, filter.stages_reached()) &&
+         field(kKindValues, filter.kinds()) && field(kTeamValues, compiled.teams) &&
+         field(kCompetitorValues, compiled.competitors) &&
+         field(kIndustryValues, compiled.industries) && field(kReasonValues, compiled.reasons) &&
+         field(kTagValues, compiled.tags);
+}
+
+// The bits set in both a and b, n words each. Debian builds for the
+// baseline x86-64, which has no POPCNT instruction, and the library
+// fallback is several times slower: on x86-64 this is built twice and the
+// dynamic loader picks the POPCNT one where the processor has it.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+int64_t
+CountCommonBits(const uint64_t* a, const uint64_t* b, size_t n) {
+  int64_t count = 0;
+  for (size_t w = 0; w < n; ++w) count += __builtin_popcountll(a[w] & b[w]);
+  return count;
+}
+
+// How many of the docs with a value are in bits.
+int64_t CountIn(const ValueDocs& values, const std::vector<uint64_t>& bits) {
+  int64_t count = 0;
+  if (values.is_bitmap()) {
+    count =
+        CountCommonBits(values.bits.data(), bits.data(), std::min(bits.size(), values.bits.size()));
+  } else {
+    for (uint32_t doc : values.docs) count += (doc >> 6) < bits.size() && HasBit(bits, doc);
+  }
+  return count;
+}
+
+// Whether counting facets value by value against a bitmap of the matches
+// (ValueDocs) is cheaper than reading every match's doc values. Rough
+// costs in nanoseconds, measured on a 2-core EPYC VM at a million docs: a
+// bitmap word ANDed and counted 0.5 (sequential), a listed doc probed 2, a
+// match's compact length and votes 10, a match's records (a cache miss or
+// two, or three) 60.
+bool ValueDocsAreCheaper(const LessonIndex::Columns& columns, size_t candidates) {
+  const double words = columns.next_doc() / 64.0 + 1;
+  const double by_values = (static_cast<double>(columns.bitmap_values) + 4) * words * 0.5 +
+                           static_cast<double>(columns.list_docs) * 2 +
+                           static_cast<double>(candidates) * 10;
+  return by_values < static_cast<double>(candidates) * 60;
+}
 
 // The facets of counted matches, each value's count, most frequent first.
 std::vector<retro::v1::Facet> FacetsOf(const FacetCounts& counts, const Dictionary& dictionary) {
@@ -666,33 +777,84 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     boosts_.reserve(candidates.size());
   }
   std::vector<size_t> excluded_at(excluded.size(), 0);
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    uint32_t doc = candidates[i];
-    if (doc >= columns.next_doc()) continue;  // Published after the refresh.
-    // The doc values of a large match set do not fit in cache: ask for the
-    // ones some matches ahead while this one is checked, and for their
-    // reasons, tags and drivers (in the pool) once their doc values, asked
-    // for earlier, are in.
-    if (i + 16 < candidates.size() && candidates[i + 16] < columns.next_doc()) {
-      __builtin_prefetch(&columns.Doc(candidates[i + 16]));
-    }
-    if (i + 8 < candidates.size() && candidates[i + 8] < columns.next_doc()) {
-      __builtin_prefetch(columns.pool.data() + columns.Doc(candidates[i + 8]).pool_begin);
-    }
-    bool skip = false;
-    for (size_t e = 0; e < excluded.size() && !skip; ++e) {
+  auto is_excluded = [&](uint32_t doc) {
+    for (size_t e = 0; e < excluded.size(); ++e) {
       excluded_at[e] = Seek(excluded[e], excluded_at[e], doc);
-      skip = excluded_at[e] < excluded[e].size() && excluded[e][excluded_at[e]] == doc;
+      if (excluded_at[e] < excluded[e].size() && excluded[e][excluded_at[e]] == doc) return true;
     }
-    if (skip) continue;
-    const DocColumn& column = columns.Doc(doc);
-    if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
-    if (!filter.Matches(columns, doc, column)) continue;
-    docs_.push_back(doc);
-    if (for_ranking) {
-      facet_counts_->Add(columns, column);
-      norms_.push_back(kBm25K1 * (1 - kBm25B + kBm25B * column.length / avg_length));
-      boosts_.push_back(VoteBoost(column.votes));
+    return false;
+  };
+  const size_t words = columns.next_doc() / 64 + 1;
+  std::vector<uint64_t> filter_bits;
+  if (for_ranking && ValueDocsAreCheaper(columns, candidates.size()) &&
+      FilterBitmap(filter, columns, words, &filter_bits)) {
+    // Many matches: visibility and filters from bitmaps, BM25's inputs
+    // from compact arrays, facets a value at a time. No match's records
+    // are read.
+    const int32_t min_votes = filter_request.min_votes();
+    std::vector<uint64_t> visible;
+    if (!viewer.sees_everything) {
+      visible.assign(words, 0);
+      SetBits(columns.visible_to_all, visible);
+      const std::vector<ValueDocs>& teams = columns.value_docs[kTeamValues];
+      for (uint32_t team : viewer_teams) {
+        if (team < teams.size()) SetBits(teams[team], visible);
+      }
+      if (auto it = columns.driven.find(viewer_user);
+          viewer_user != 0 && it != columns.driven.end()) {
+        SetBits(it->second, visible);
+      }
+    }
+    std::vector<uint64_t> matched(words, 0);
+    for (uint32_t doc : candidates) {
+      if (doc >= columns.next_doc()) continue;  // Published after the refresh.
+      if (is_excluded(doc)) continue;
+      if (!visible.empty() && !HasBit(visible, doc)) continue;
+      if (!filter_bits.empty() && !HasBit(filter_bits, doc)) continue;
+      if (columns.votes[doc - 1] < min_votes) continue;
+      matched[doc >> 6] |= uint64_t{1} << (doc & 63);
+      docs_.push_back(doc);
+      norms_.push_back(kBm25K1 * (1 - kBm25B + kBm25B * columns.lengths[doc - 1] / avg_length));
+      boosts_.push_back(VoteBoost(columns.votes[doc - 1]));
+    }
+    auto count = [&](ValueField field, int64_t* counts, size_t size) {
+      const std::vector<ValueDocs>& by_id = columns.value_docs[field];
+      for (size_t id = 1; id < by_id.size() && id < size; ++id) {
+        counts[id] += CountIn(by_id[id], matched);
+      }
+    };
+    FacetCounts& counts = *facet_counts_;
+    count(kOutcomeValues, counts.outcome.data(), counts.outcome.size());
+    count(kStageValues, counts.stage.data(), counts.stage.size());
+    count(kKindValues, counts.kind.data(), counts.kind.size());
+    count(kCompetitorValues, counts.competitor.data(), counts.competitor.size());
+    count(kIndustryValues, counts.industry.data(), counts.industry.size());
+    count(kReasonValues, counts.reasons.data(), counts.reasons.size());
+    count(kTagValues, counts.tags.data(), counts.tags.size());
+  } else {
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      uint32_t doc = candidates[i];
+      if (doc >= columns.next_doc()) continue;  // Published after the refresh.
+      // The doc values of a large match set do not fit in cache: ask for the
+      // ones some matches ahead while this one is checked, and for their
+      // reasons, tags and drivers (in the pool) once their doc values, asked
+      // for earlier, are in.
+      if (i + 16 < candidates.size() && candidates[i + 16] < columns.next_doc()) {
+        __builtin_prefetch(&columns.Doc(candidates[i + 16]));
+      }
+      if (i + 8 < candidates.size() && candidates[i + 8] < columns.next_doc()) {
+        __builtin_prefetch(columns.pool.data() + columns.Doc(candidates[i + 8]).pool_begin);
+      }
+      if (is_excluded(doc)) continue;
+      const DocColumn& column = columns.Doc(doc);
+      if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
+      if (!filter.Matches(columns, doc, column)) continue;
+      docs_.push_back(doc);
+      if (for_ranking) {
+        facet_counts_->Add(columns, column);
+        norms_.push_back(kBm25K1 * (1 - kBm25B + kBm25B * column.length / avg_length));
+        boosts_.push_back(VoteBoost(column.votes));
+      }
     }
   }
   for (auto& [index, correction] : pending_corrections_) {
