@@ -184,8 +184,11 @@ TEST_F(LessonIndexTest, FacetsAndVisibilityAgreeWithAScanForFewAndManyMatches) {
            std::find(reasons.begin(), reasons.end(), "price") != reasons.end() &&
            l.vote_count() >= 3;
   };
-  for (const auto& [word, filtered] : std::vector<std::pair<std::string, bool>>{
+  for (const auto& query : std::vector<std::pair<std::string, bool>>{
            {"common", false}, {"rare", false}, {"common", true}, {"rare", true}}) {
+    // Named copies: a lambda cannot capture a structured binding in C++17.
+    const std::string& word = query.first;
+    const bool filtered = query.second;
     std::map<std::string, std::map<std::string, int64_t>> expected;
     uint64_t total = 0;
     auto matches = [&](const retro::v1::Lesson& l) {
