@@ -238,6 +238,13 @@ TEST_F(LessonIndexTest, FacetsAndVisibilityAgreeWithAScanForFewAndManyMatches) {
       }
     }
   }
+  // Suggestions pass the same visibility: a third of these lessons are
+  // TEAM lessons the viewer may not see, some of them the best matches.
+  absl::StatusOr<std::vector<SearchResults::Hit>> suggested =
+      index_->Suggest("acme", viewer, "rare common", 50);
+  ASSERT_TRUE(suggested.ok()) << suggested.status();
+  ASSERT_EQ(suggested->size(), 50u);
+  for (const auto& hit : *suggested) EXPECT_TRUE(visible(hit.lesson)) << hit.lesson.name();
 }
 
 TEST_F(LessonIndexTest, RecurringLessonsClusterNearDuplicatesFromDistinctDeals) {

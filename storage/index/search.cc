@@ -475,6 +475,24 @@ bool HasBit(const std::vector<uint64_t>& bits, uint32_t doc) {
   return ((bits[doc >> 6] >> (doc & 63)) & 1) != 0;
 }
 
+// The docs a viewer who does not see everything may see, as a bitmap of
+// words words: those visible to all, their teams', and those they present
+// or facilitate (as Visible decides it for one doc).
+std::vector<uint64_t> VisibleBitmap(const LessonIndex::Columns& columns,
+                                    const std::vector<uint32_t>& viewer_teams, uint32_t viewer_user,
+                                    size_t words) {
+  std::vector<uint64_t> visible(words, 0);
+  SetBits(columns.visible_to_all, visible);
+  const std::vector<ValueDocs>& teams = columns.value_docs[kTeamValues];
+  for (uint32_t team : viewer_teams) {
+    if (team < teams.size()) SetBits(teams[team], visible);
+  }
+  if (auto it = columns.driven.find(viewer_user); viewer_user != 0 && it != columns.driven.end()) {
+    SetBits(it->second, visible);
+  }
+  return visible;
+}
+
 // The docs passing filter's tests on outcome, stage, kind, team,
 // competitor, industry, reasons and tags, as a bitmap of words words (left
 // empty when it tests none of them). False when it also tests what has no
@@ -794,16 +812,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     const int32_t min_votes = filter_request.min_votes();
     std::vector<uint64_t> visible;
     if (!viewer.sees_everything) {
-      visible.assign(words, 0);
-      SetBits(columns.visible_to_all, visible);
-      const std::vector<ValueDocs>& teams = columns.value_docs[kTeamValues];
-      for (uint32_t team : viewer_teams) {
-        if (team < teams.size()) SetBits(teams[team], visible);
-      }
-      if (auto it = columns.driven.find(viewer_user);
-          viewer_user != 0 && it != columns.driven.end()) {
-        SetBits(it->second, visible);
-      }
+      visible = VisibleBitmap(columns, viewer_teams, viewer_user, words);
     }
     std::vector<uint64_t> matched(words, 0);
     for (uint32_t doc : candidates) {
@@ -1129,8 +1138,7 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
       for (size_t i = 0; i < term->docs().size(); ++i) {
         uint32_t d = term->docs()[i];
         if (d >= columns.next_doc()) continue;
-        const DocColumn& doc = columns.Doc(d);
-        double norm = kBm25K1 * (1 - kBm25B + kBm25B * doc.length / avg_length);
+        double norm = kBm25K1 * (1 - kBm25B + kBm25B * columns.lengths[d - 1] / avg_length);
         if (scores[d] == 0.0f) touched.push_back(d);
         double tf = term->tfs()[i];
         scores[d] += static_cast<float>(term->idf * (tf * (kBm25K1 + 1)) / (tf + norm));
@@ -1141,10 +1149,15 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
       if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
     }
     uint32_t viewer_user = columns.people.Find(viewer.user_id);
+    // A draft's words are common ones too: many docs touched, visibility
+    // from a bitmap rather than each one's record.
+    std::vector<uint64_t> visible;
+    if (!viewer.sees_everything) {
+      visible = VisibleBitmap(columns, viewer_teams, viewer_user, columns.next_doc() / 64 + 1);
+    }
     for (uint32_t doc : touched) {
-      const DocColumn& column = columns.Doc(doc);
-      if (!Visible(columns, column, viewer, viewer_teams, viewer_user)) continue;
-      top.emplace_back(scores[doc] * VoteBoost(column.votes), doc);
+      if (!visible.empty() && !HasBit(visible, doc)) continue;
+      top.emplace_back(scores[doc] * VoteBoost(columns.votes[doc - 1]), doc);
     }
   }
   size_t k = std::min(top.size(), max_results);
