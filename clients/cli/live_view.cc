@@ -2,7 +2,7 @@
 //
 // Three threads share one LiveState under its mutex:
 //  - the screen thread (this command's caller) reads keys and draws;
-//  - the watch thread keeps WatchSession open, applying events to the model,
+//  - the watch thread keeps WatchSessionBatches open, applying events to the model,
 //    and on any break reconnects with exponential back-off, resuming after
 //    the last sequence it applied;
 //  - the worker thread runs the user's writes (annotate, vote, stage moves)
@@ -168,11 +168,13 @@ class Watch {
       retro::v1::WatchSessionRequest request;
       request.set_name(session_);
       request.set_after_sequence(after);
-      std::unique_ptr<grpc::ClientReader<retro::v1::SessionEvent>> reader =
-          connection_->sessions().WatchSession(context.get(), request);
-      retro::v1::SessionEvent event;
+      // Batches: a long replay, or a burst while the terminal was busy,
+      // arrives in a few messages and redraws once each.
+      std::unique_ptr<grpc::ClientReader<retro::v1::SessionEventBatch>> reader =
+          connection_->sessions().WatchSessionBatches(context.get(), request);
+      retro::v1::SessionEventBatch batch;
       bool first = true;
-      while (reader->Read(&event)) {
+      while (reader->Read(&batch)) {
         std::lock_guard<std::mutex> lock(state_->mu);
         if (first) {
           state_->connected = true;
@@ -184,7 +186,7 @@ class Watch {
           failures = 0;
           first = false;
         }
-        state_->model.Apply(event);
+        for (const retro::v1::SessionEvent& event : batch.events()) state_->model.Apply(event);
         ++state_->version;
       }
       grpc::Status status = reader->Finish();

@@ -4,8 +4,9 @@
 // thousand, use the callback API: their handler queues the write and
 // returns, and the controller's writer thread finishes the call once the
 // write is synced, so no gRPC thread waits on an fsync and none is handed a
-// call between threads. WatchSession uses the callback API with raw byte
-// buffers, so one serialized event is shared by all its watchers.
+// call between threads. WatchSession and WatchSessionBatches use the
+// callback API with raw byte buffers, so one serialized event is shared by
+// all its watchers.
 // Thread-safe; references are borrowed.
 #pragma once
 
@@ -48,7 +49,8 @@ class AdminServiceImpl final : public retro::v1::AdminService::Service {
 
 class SessionServiceImpl final
     : public retro::v1::SessionService::WithRawCallbackMethod_WatchSession<
-          retro::v1::SessionService::Service> {
+          retro::v1::SessionService::WithRawCallbackMethod_WatchSessionBatches<
+              retro::v1::SessionService::Service>> {
  public:
   SessionServiceImpl(core::AdminController& admin, core::SessionController& sessions,
                      WatchReactor::Deps watch_deps)
@@ -80,8 +82,15 @@ class SessionServiceImpl final
                               retro::v1::Session* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchSession(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchSessionBatches(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
 
  private:
+  // Both watch methods: the same checks and stream, framed their way.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(WatchReactor::Framing framing,
+                                                         grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request);
+
   core::AdminController& admin_;
   core::SessionController& sessions_;
   WatchReactor::Deps watch_deps_;

@@ -9,21 +9,50 @@ namespace {
 
 constexpr size_t kReplayPage = 256;
 
-// Hands the shared bytes to gRPC without copying them.
-grpc::ByteBuffer SharedByteBuffer(std::shared_ptr<const std::string> bytes) {
+// SessionEventBatch.events is field 1, length-delimited.
+constexpr char kBatchEventsTag = (1 << 3) | 2;
+
+// A slice of the shared bytes, without copying them.
+grpc::Slice SharedSlice(std::shared_ptr<const std::string> bytes) {
   auto* keep = new std::shared_ptr<const std::string>(std::move(bytes));
-  grpc::Slice slice(
+  return grpc::Slice(
       const_cast<char*>((*keep)->data()), (*keep)->size(),
       [](void* user_data) { delete static_cast<std::shared_ptr<const std::string>*>(user_data); },
       keep);
-  return grpc::ByteBuffer(&slice, 1);
+}
+
+// The tag and length that make `size` bytes of a serialized SessionEvent an
+// element of SessionEventBatch.events: the batch is these and the events'
+// own shared bytes, one after the other, so no event is encoded again.
+grpc::Slice BatchElementHeader(size_t size) {
+  char header[1 + 10];
+  size_t n = 0;
+  header[n++] = kBatchEventsTag;
+  do {
+    uint8_t byte = size & 0x7f;
+    size >>= 7;
+    header[n++] = static_cast<char>(size ? byte | 0x80 : byte);
+  } while (size);
+  return grpc::Slice(header, n);  // Small enough to be inlined, no allocation.
 }
 
 }  // namespace
 
-WatchReactor* WatchReactor::Failed(const Deps& deps, grpc::CallbackServerContext* context,
+grpc::ByteBuffer WatchReactor::Encode(
+    std::vector<std::shared_ptr<const std::string>> events) const {
+  std::vector<grpc::Slice> slices;
+  slices.reserve(framing_ == Framing::kBatch ? 2 * events.size() : events.size());
+  for (std::shared_ptr<const std::string>& event : events) {
+    if (framing_ == Framing::kBatch) slices.push_back(BatchElementHeader(event->size()));
+    slices.push_back(SharedSlice(std::move(event)));
+  }
+  return grpc::ByteBuffer(slices.data(), slices.size());
+}
+
+WatchReactor* WatchReactor::Failed(const Deps& deps, Framing framing,
+                                   grpc::CallbackServerContext* context,
                                    const grpc::Status& status) {
-  auto* reactor = new WatchReactor(deps, context);
+  auto* reactor = new WatchReactor(deps, framing, context);
   reactor->self_.reset(reactor);
   {
     absl::MutexLock lock(&reactor->mu_);
@@ -33,10 +62,10 @@ WatchReactor* WatchReactor::Failed(const Deps& deps, grpc::CallbackServerContext
   return reactor;
 }
 
-WatchReactor* WatchReactor::Start(Deps deps, grpc::CallbackServerContext* context,
+WatchReactor* WatchReactor::Start(Deps deps, Framing framing, grpc::CallbackServerContext* context,
                                   core::Caller caller, storage::SessionRef ref,
                                   uint64_t after_sequence) {
-  auto* reactor = new WatchReactor(std::move(deps), context);
+  auto* reactor = new WatchReactor(std::move(deps), framing, context);
   reactor->caller_ = std::move(caller);
   reactor->ref_ = std::move(ref);
   reactor->hub_key_ = HubKey(reactor->ref_);
@@ -47,7 +76,12 @@ WatchReactor* WatchReactor::Start(Deps deps, grpc::CallbackServerContext* contex
 }
 
 void WatchReactor::FinishWith(const grpc::Status& status) {
-  if (deps_->on_finish) deps_->on_finish(*context_, status, absl::Now() - started_);
+  if (deps_->on_finish) {
+    static const std::string kWatchSession = "/retro.v1.SessionService/WatchSession";
+    static const std::string kWatchSessionBatches = "/retro.v1.SessionService/WatchSessionBatches";
+    deps_->on_finish(*context_, framing_ == Framing::kBatch ? kWatchSessionBatches : kWatchSession,
+                     status, absl::Now() - started_);
+  }
   Finish(status);
 }
 
@@ -69,7 +103,7 @@ void WatchReactor::Pump() {
       pumping_ = false;
       repump_ = false;
       lock.Release();
-      buffer_ = SharedByteBuffer(std::move(step.bytes));
+      buffer_ = Encode(std::move(step.events));
       StartWrite(&buffer_);
       return;
     }
@@ -148,8 +182,13 @@ WatchReactor::Step WatchReactor::NextStep() {
   while (!live_) {
     if (!replay_queue_.empty()) {
       step.kind = Step::kWrite;
-      step.bytes = std::move(replay_queue_.front());
-      replay_queue_.pop_front();
+      size_t bytes = 0;
+      while (!replay_queue_.empty() && step.events.size() < max_events() &&
+             (step.events.empty() || bytes + replay_queue_.front()->size() <= kMaxBatchBytes)) {
+        bytes += replay_queue_.front()->size();
+        step.events.push_back(std::move(replay_queue_.front()));
+        replay_queue_.pop_front();
+      }
       return step;
     }
     grpc::Status error;
@@ -171,7 +210,7 @@ WatchReactor::Step WatchReactor::NextStep() {
     deps_->fanout.MaybePublishPresence(hub_key_);
     // The newcomer learns at once how many watch, whatever the throttle says.
     step.kind = Step::kWrite;
-    step.bytes = EventFanout::PresenceBytes(joined.watchers, deps_->clock.Now());
+    step.events.push_back(EventFanout::PresenceBytes(joined.watchers, deps_->clock.Now()));
     return step;
   }
   if (subscription_->closed()) {
@@ -187,9 +226,11 @@ WatchReactor::Step WatchReactor::NextStep() {
         "this watcher fell too far behind the session; resume with the last sequence received");
     return step;
   }
-  if (subscription_->TakeRecheck()) {
-    // The session changed: visibility, team or facilitators may now shut
-    // this viewer out.
+  live::Subscription::Taken taken = subscription_->Take(max_events(), kMaxBatchBytes);
+  if (taken.recheck_access) {
+    // The batch starts with a session change: visibility, team or
+    // facilitators may now shut this viewer out. The batch holds no later
+    // session change, so the session's state now covers all of it.
     absl::Status access = deps_->check_access(caller_, ref_.session_id);
     if (!access.ok()) {
       step.kind = Step::kFinish;
@@ -197,9 +238,9 @@ WatchReactor::Step WatchReactor::NextStep() {
       return step;
     }
   }
-  if (auto bytes = subscription_->Pop()) {
+  if (!taken.events.empty()) {
     step.kind = Step::kWrite;
-    step.bytes = std::move(bytes);
+    step.events = std::move(taken.events);
   }
   return step;
 }

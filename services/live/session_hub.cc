@@ -4,13 +4,27 @@
 
 namespace retro::live {
 
-std::shared_ptr<const std::string> Subscription::Pop() {
+Subscription::Taken Subscription::Take(size_t max_events, size_t max_bytes) {
+  Taken taken;
   std::lock_guard<std::mutex> lock(mu_);
-  if (queue_.empty()) return nullptr;
-  std::shared_ptr<const std::string> bytes = std::move(queue_.front());
-  queue_.pop_front();
-  queued_bytes_ -= bytes->size();
-  return bytes;
+  while (!queue_.empty() && taken.events.size() < max_events) {
+    Queued& next = queue_.front();
+    if (!taken.events.empty() &&
+        (next.recheck_access || taken.bytes + next.bytes->size() > max_bytes)) {
+      break;
+    }
+    if (taken.events.empty()) taken.recheck_access = next.recheck_access;
+    taken.bytes += next.bytes->size();
+    taken.events.push_back(std::move(next.bytes));
+    queue_.pop_front();
+  }
+  queued_bytes_ -= taken.bytes;
+  return taken;
+}
+
+std::shared_ptr<const std::string> Subscription::Pop() {
+  Taken taken = Take(1, 0);
+  return taken.events.empty() ? nullptr : std::move(taken.events.front());
 }
 
 bool Subscription::overflowed() const {
@@ -23,18 +37,10 @@ bool Subscription::closed() const {
   return closed_;
 }
 
-bool Subscription::TakeRecheck() {
-  std::lock_guard<std::mutex> lock(mu_);
-  bool recheck = recheck_;
-  recheck_ = false;
-  return recheck;
-}
-
 bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> bytes, bool recheck) {
   std::lock_guard<std::mutex> lock(mu_);
   if (overflowed_) return false;
   if (sequence != 0 && sequence <= floor_) return false;  // Already replayed.
-  recheck_ = recheck_ || recheck;
   if (queue_.size() + 1 > limits_.max_events || queued_bytes_ + bytes->size() > limits_.max_bytes) {
     overflowed_ = true;
     queue_.clear();  // The stream ends; free the memory now.
@@ -43,7 +49,7 @@ bool Subscription::Push(uint64_t sequence, std::shared_ptr<const std::string> by
   }
   bool was_empty = queue_.empty();
   queued_bytes_ += bytes->size();
-  queue_.push_back(std::move(bytes));
+  queue_.push_back({std::move(bytes), recheck});
   return was_empty;
 }
 

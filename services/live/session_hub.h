@@ -57,15 +57,27 @@ class Subscription {
                std::function<void()> wake)
       : viewer_id_(std::move(viewer_id)), floor_(floor), limits_(limits), wake_(std::move(wake)) {}
 
+  // What Take hands the stream: queued events, oldest first.
+  struct Taken {
+    std::vector<std::shared_ptr<const std::string>> events;
+    size_t bytes = 0;
+    // The first event may change who may watch (a session change): the
+    // stream must check the viewer's access again before sending any of
+    // them. A batch never holds such an event after its first, so one check
+    // covers the batch.
+    bool recheck_access = false;
+  };
+  // Takes up to max_events queued events (and at least one, if any, even
+  // when it alone is over max_bytes), stopping before max_bytes would be
+  // passed and before a second access-changing event. Empty when nothing
+  // is queued.
+  Taken Take(size_t max_events, size_t max_bytes);
   // Takes the next queued bytes, or null when the queue is empty.
   std::shared_ptr<const std::string> Pop();
   // True once the queue overflowed; the stream should end.
   bool overflowed() const;
   // True once the hub closed (server shutting down); the stream should end.
   bool closed() const;
-  // True (once) after an event that may change who may watch (a session
-  // change): the stream should check the viewer's access again.
-  bool TakeRecheck();
   const std::string& viewer_id() const { return viewer_id_; }
 
  private:
@@ -79,12 +91,15 @@ class Subscription {
   const uint64_t floor_;
   const WatcherLimits limits_;
   const std::function<void()> wake_;
+  struct Queued {
+    std::shared_ptr<const std::string> bytes;
+    bool recheck_access = false;
+  };
   mutable std::mutex mu_;
-  std::deque<std::shared_ptr<const std::string>> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  bool recheck_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class SessionHub {

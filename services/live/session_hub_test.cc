@@ -39,6 +39,59 @@ TEST(SessionHubTest, WatchersSeeTheSameOrderedEventsAndShareBytes) {
   EXPECT_GE(wakes.load(), 2);
 }
 
+std::vector<std::string> Texts(const Subscription::Taken& taken) {
+  std::vector<std::string> out;
+  for (const auto& bytes : taken.events) out.push_back(*bytes);
+  return out;
+}
+
+TEST(SessionHubTest, TakeBatchesWhatWaitsWithinItsLimitsAndStopsAtASessionChange) {
+  SessionHub hub;
+  auto a = hub.Subscribe("s", 0, "ann", [] {});
+  LiveEvent change = Event(4, "session");
+  change.recheck_access = true;
+  LiveEvent second_change = Event(6, "session again");
+  second_change.recheck_access = true;
+  hub.Publish("s", {Event(1, "one"), Event(2, "two"), Event(3, "three"), change, Event(5, "five"),
+                    second_change, Event(7, "a long seven")});
+  Subscription& sub = *a.subscription;
+  // At most two events.
+  Subscription::Taken taken = sub.Take(2, 1 << 20);
+  EXPECT_EQ(Texts(taken), (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(taken.bytes, 6u);
+  EXPECT_FALSE(taken.recheck_access);
+  // A session change is never behind another event in a batch: the access
+  // check before sending covers the whole batch.
+  taken = sub.Take(100, 1 << 20);
+  EXPECT_EQ(Texts(taken), (std::vector<std::string>{"three"}));
+  taken = sub.Take(100, 1 << 20);
+  EXPECT_EQ(Texts(taken), (std::vector<std::string>{"session", "five"}));
+  EXPECT_TRUE(taken.recheck_access);
+  // An event over the byte limit still goes, alone.
+  taken = sub.Take(100, 4);
+  EXPECT_EQ(Texts(taken), (std::vector<std::string>{"session again"}));
+  EXPECT_TRUE(taken.recheck_access);
+  taken = sub.Take(100, 4);
+  EXPECT_EQ(Texts(taken), (std::vector<std::string>{"a long seven"}));
+  EXPECT_FALSE(taken.recheck_access);
+  EXPECT_TRUE(sub.Take(100, 1 << 20).events.empty());
+  // Byte limits stop a batch before it would pass them.
+  hub.Publish("s", {Event(8, "12345"), Event(9, "12345"), Event(10, "12345")});
+  EXPECT_EQ(sub.Take(100, 10).events.size(), 2u);
+  EXPECT_EQ(sub.Take(100, 10).events.size(), 1u);
+}
+
+TEST(SessionHubTest, WhatABatchTookNoLongerCountsAgainstTheQueue) {
+  SessionHub hub(512, WatcherLimits{/*max_events=*/3, /*max_bytes=*/1 << 20});
+  auto a = hub.Subscribe("s", 0, "ann", [] {});
+  hub.Publish("s", {Event(1, "one"), Event(2, "two"), Event(3, "three")});
+  EXPECT_EQ(a.subscription->Take(100, 1 << 20).events.size(), 3u);
+  hub.Publish("s", {Event(4, "four"), Event(5, "five"), Event(6, "six")});
+  EXPECT_FALSE(a.subscription->overflowed());
+  hub.Publish("s", {Event(7, "seven")});
+  EXPECT_TRUE(a.subscription->overflowed());
+}
+
 TEST(SessionHubTest, AuthorOnlyEventsReachOnlyTheAuthor) {
   SessionHub hub;
   auto ann = hub.Subscribe("s", 0, "ann", [] {});

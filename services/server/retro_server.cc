@@ -166,13 +166,12 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
           // Streams log their own end: an interceptor would run on every
           // event written (access_log.h).
           options.access_log
-              ? std::function<void(const grpc::ServerContextBase&, const grpc::Status&,
-                                   absl::Duration)>(
-                    [sink = options.access_log](const grpc::ServerContextBase& context,
-                                                const grpc::Status& status,
-                                                absl::Duration elapsed) {
-                      sink(AccessLogLine(context, "/retro.v1.SessionService/WatchSession", status,
-                                         elapsed));
+              ? std::function<void(const grpc::ServerContextBase&, const std::string&,
+                                   const grpc::Status&, absl::Duration)>(
+                    [sink = options.access_log](
+                        const grpc::ServerContextBase& context, const std::string& method,
+                        const grpc::Status& status, absl::Duration elapsed) {
+                      sink(AccessLogLine(context, method, status, elapsed));
                     })
               : nullptr});
   parts->annotation_service =

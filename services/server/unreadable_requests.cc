@@ -61,9 +61,9 @@ class UnreadableRequestInterceptor final : public grpc::experimental::Intercepto
 
 grpc::experimental::Interceptor* UnreadableRequestFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  // WatchSession, the one streaming method, takes raw bytes and parses its
-  // request itself; an interceptor there would run on every event written
-  // to every watcher, for nothing.
+  // The streaming methods parse their requests themselves (the watch
+  // methods take raw bytes); an interceptor there would run on every
+  // message written to every watcher, for nothing.
   if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY) return nullptr;
   return new UnreadableRequestInterceptor(info);
 }

@@ -54,6 +54,9 @@ ABSL_FLAG(double, seconds, 5, "measured seconds per run");
 ABSL_FLAG(double, warmup_seconds, 1, "unmeasured seconds before each run");
 ABSL_FLAG(std::string, redis_server, "/usr/bin/redis-server", "the peer; empty to skip it");
 ABSL_FLAG(int, streams_per_channel, 100, "watch streams per HTTP/2 connection");
+ABSL_FLAG(std::string, watch_rpcs, "batches,events",
+          "watch methods to measure, comma-separated: batches (WatchSessionBatches), events "
+          "(WatchSession)");
 ABSL_FLAG(int, stalled_watchers, 0,
           "more watchers, on a connection of their own with a small window, that never read "
           "(how much a stalled client costs the others)");
@@ -141,56 +144,85 @@ void SendOnSchedule(const Schedule& schedule, int64_t count, int threads,
 
 // --- retro -----------------------------------------------------------
 
-class RetroWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
+// What a watch stream records, whichever method it calls.
+class WatchStream {
  public:
-  RetroWatcher(retro::v1::SessionService::Stub* stub, const std::string& token,
-               const std::string& session, const Schedule* schedule, std::vector<double>* samples,
-               const std::atomic<int64_t>* count_from)
+  WatchStream(const std::string& token, const Schedule* schedule, std::vector<double>* samples,
+              const std::atomic<int64_t>* count_from)
       : schedule_(schedule), samples_(samples), count_from_(count_from) {
     context_.AddMetadata("authorization", "Bearer " + token);
-    request_.set_name(session);
-    stub->async()->WatchSession(&context_, &request_, this);
-    StartRead(&event_);
-    StartCall();
   }
-  void OnReadDone(bool ok) override {
-    if (!ok) return;
-    if (event_.has_annotation()) {
-      int64_t k = 0;
-      absl::string_view text = event_.annotation().text();
-      if (absl::SimpleAtoi(text.substr(0, text.find(' ')), &k) && k >= count_from_->load()) {
-        samples_->push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - schedule_->Due(k)).count());
-      }
-    } else if (event_.has_presence()) {
-      watchers_seen_.store(event_.presence().watchers());
-    }
-    StartRead(&event_);
-  }
-  void OnDone(const grpc::Status& status) override {
-    absl::MutexLock lock(&mu_);
-    status_ = status;
-    done_ = true;
-  }
+  virtual ~WatchStream() = default;
   void Cancel() { context_.TryCancel(); }
   void Wait() {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(&done_));
   }
-  const grpc::Status& status() const { return status_; }
   int watchers_seen() const { return watchers_seen_.load(); }
 
- private:
+ protected:
+  void Record(const retro::v1::SessionEvent& event) {
+    if (event.has_annotation()) {
+      int64_t k = 0;
+      absl::string_view text = event.annotation().text();
+      if (absl::SimpleAtoi(text.substr(0, text.find(' ')), &k) && k >= count_from_->load()) {
+        samples_->push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - schedule_->Due(k)).count());
+      }
+    } else if (event.has_presence()) {
+      watchers_seen_.store(event.presence().watchers());
+    }
+  }
+  void Done() {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+  }
+
   grpc::ClientContext context_;
-  retro::v1::WatchSessionRequest request_;
-  retro::v1::SessionEvent event_;
+
+ private:
   const Schedule* schedule_;
   std::vector<double>* samples_;
   const std::atomic<int64_t>* count_from_;
   std::atomic<int> watchers_seen_{0};
   absl::Mutex mu_;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status status_;
+};
+
+// A WatchSession (Message = SessionEvent) or WatchSessionBatches (Message =
+// SessionEventBatch) stream on the callback API.
+template <typename Message>
+class RetroWatcher final : public WatchStream, public grpc::ClientReadReactor<Message> {
+ public:
+  static constexpr bool kBatches = std::is_same_v<Message, retro::v1::SessionEventBatch>;
+
+  RetroWatcher(retro::v1::SessionService::Stub* stub, const std::string& token,
+               const std::string& session, const Schedule* schedule, std::vector<double>* samples,
+               const std::atomic<int64_t>* count_from)
+      : WatchStream(token, schedule, samples, count_from) {
+    request_.set_name(session);
+    if constexpr (kBatches) {
+      stub->async()->WatchSessionBatches(&context_, &request_, this);
+    } else {
+      stub->async()->WatchSession(&context_, &request_, this);
+    }
+    this->StartRead(&message_);
+    this->StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if constexpr (kBatches) {
+      for (const retro::v1::SessionEvent& event : message_.events()) Record(event);
+    } else {
+      Record(message_);
+    }
+    this->StartRead(&message_);
+  }
+  void OnDone(const grpc::Status&) override { Done(); }
+
+ private:
+  retro::v1::WatchSessionRequest request_;
+  Message message_;
 };
 
 // A watcher whose client stopped reading: the call is open, no read is ever
@@ -365,144 +397,178 @@ RedisRun RunRedis(const std::string& binary, int subscribers, double rate, size_
   return result;
 }
 
+// One run on a fresh retrod (so peak RSS belongs to the run): `watchers`
+// streams of WatchSessionBatches (batches) or WatchSession, `rate`
+// annotations a second.
+struct RetroRun {
+  Figures figures;
+  ProcessUsage usage;        // CPU seconds over the run, peak RSS
+  size_t message_bytes = 0;  // the largest annotation event, for the peer
+};
+
+RetroRun RunRetro(int watchers, int rate, bool batches) {
+  const double warmup = absl::GetFlag(FLAGS_warmup_seconds);
+  const double seconds = absl::GetFlag(FLAGS_seconds);
+  // A fresh retrod each run, so peak RSS belongs to the run.
+  retro::testing::TempDir dir;
+  retro::testing::RetrodProcess retrod(absl::GetFlag(FLAGS_retrod), dir.Join("data"),
+                                       dir.Join("root_token"), dir.Join("retrod.log"));
+  std::string error;
+  if (!retrod.Start(&error)) {
+    std::fprintf(stderr, "retrod did not start: %s\n", error.c_str());
+    std::exit(1);
+  }
+  auto setup_channel = grpc::CreateChannel(retrod.address(), grpc::InsecureChannelCredentials());
+  absl::StatusOr<retro::bench::LiveSession> live =
+      retro::bench::OpenLiveSession(setup_channel, dir.Join("root_token"));
+  if (!live.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(live.status().message()).c_str());
+    std::exit(1);
+  }
+  const std::string& token = live->token;
+
+  // Watchers, spread over connections.
+  const int per_channel = absl::GetFlag(FLAGS_streams_per_channel);
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::vector<std::unique_ptr<retro::v1::SessionService::Stub>> stubs;
+  for (int c = 0; c < (watchers + per_channel - 1) / per_channel; ++c) {
+    grpc::ChannelArguments arguments;
+    arguments.SetInt("grpc.channel_id", c);
+    channels.push_back(
+        grpc::CreateCustomChannel(retrod.address(), grpc::InsecureChannelCredentials(), arguments));
+    stubs.push_back(retro::v1::SessionService::NewStub(channels.back()));
+  }
+  const int64_t total = static_cast<int64_t>((warmup + seconds) * rate);
+  std::atomic<int64_t> count_from{static_cast<int64_t>(warmup * rate)};
+  Samples samples(watchers);
+  samples.expected = (total - count_from.load()) * watchers;
+  Schedule schedule{Clock::time_point::max(), static_cast<double>(rate)};
+  std::vector<std::unique_ptr<WatchStream>> streams;
+  for (int w = 0; w < watchers; ++w) {
+    auto* stub = stubs[w / per_channel].get();
+    if (batches) {
+      streams.push_back(std::make_unique<RetroWatcher<retro::v1::SessionEventBatch>>(
+          stub, token, live->name, &schedule, &samples.ms[w], &count_from));
+    } else {
+      streams.push_back(std::make_unique<RetroWatcher<retro::v1::SessionEvent>>(
+          stub, token, live->name, &schedule, &samples.ms[w], &count_from));
+    }
+  }
+  grpc::ChannelArguments small_window;
+  small_window.SetInt("grpc.channel_id", -1);
+  small_window.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  small_window.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
+  auto stalled_stub = retro::v1::SessionService::NewStub(grpc::CreateCustomChannel(
+      retrod.address(), grpc::InsecureChannelCredentials(), small_window));
+  std::vector<std::unique_ptr<StalledWatcher>> stalled;
+  for (int s = 0; s < absl::GetFlag(FLAGS_stalled_watchers); ++s) {
+    stalled.push_back(std::make_unique<StalledWatcher>(stalled_stub.get(), token, live->name));
+  }
+  // Every watcher live before the clock starts.
+  for (int i = 0;
+       i < 300 && streams.back()->watchers_seen() < watchers + static_cast<int>(stalled.size());
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ProcessUsage before = Usage(retrod.pid());
+  std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>> senders;
+  for (int s = 0; s < 8; ++s)
+    senders.push_back(retro::v1::AnnotationService::NewStub(setup_channel));
+  size_t message_bytes = 0;
+  std::mutex size_mu;
+  std::condition_variable sends_done;
+  int64_t sends_pending = 0;  // guarded by size_mu
+  schedule.start = Clock::now() + std::chrono::milliseconds(200);
+  std::atomic<int> thread_index{0};
+  // Open loop: each send goes out at its time, whether or not earlier
+  // ones were answered (the callback API, no thread waits on a reply).
+  SendOnSchedule(schedule, total, 2, [&](int64_t k) {
+    thread_local int mine = thread_index++;
+    struct Call {
+      grpc::ClientContext context;
+      retro::v1::AddAnnotationRequest request;
+      retro::v1::Annotation reply;
+    };
+    auto call = std::make_shared<Call>();
+    call->context.AddMetadata("authorization", "Bearer " + token);
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    call->request.set_parent(live->name);
+    call->request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
+    call->request.mutable_annotation()->set_text(
+        absl::StrCat(k, " Engage procurement before the proposal stage"));
+    {
+      std::lock_guard<std::mutex> lock(size_mu);
+      ++sends_pending;
+    }
+    senders[mine % senders.size()]->async()->AddAnnotation(
+        &call->context, &call->request, &call->reply, [&, call](grpc::Status) {
+          retro::v1::SessionEvent event;
+          *event.mutable_annotation() = call->reply;
+          event.set_sequence(call->reply.etag().empty() ? 0 : std::stoull(call->reply.etag()));
+          std::lock_guard<std::mutex> lock(size_mu);
+          message_bytes = std::max(message_bytes, event.ByteSizeLong());
+          if (--sends_pending == 0) sends_done.notify_all();
+        });
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the tail drains
+  ProcessUsage after = Usage(retrod.pid());
+  {
+    std::unique_lock<std::mutex> lock(size_mu);
+    sends_done.wait(lock, [&] { return sends_pending == 0; });
+  }
+  for (auto& stream : streams) stream->Cancel();
+  for (auto& stream : streams) stream->Wait();
+  for (auto& s : stalled) s->CancelAndWait();
+  RetroRun run;
+  run.figures = Summarize(samples);
+  run.usage.cpu_seconds = after.cpu_seconds - before.cpu_seconds;
+  run.usage.peak_rss_mib = after.peak_rss_mib;
+  run.message_bytes = message_bytes;
+  retrod.Terminate();
+  return run;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // Abseil's lock-order checks would measure themselves.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  const double warmup = absl::GetFlag(FLAGS_warmup_seconds);
-  const double seconds = absl::GetFlag(FLAGS_seconds);
+  std::vector<std::string> rpcs = absl::StrSplit(absl::GetFlag(FLAGS_watch_rpcs), ',');
+  for (const std::string& rpc : rpcs) {
+    if (rpc != "batches" && rpc != "events") {
+      std::fprintf(stderr, "--watch_rpcs: unknown method %s (batches or events)\n", rpc.c_str());
+      return 2;
+    }
+  }
   std::printf(
       "fanout_bench: %.1fs measured after %.1fs warm-up, %d watch streams a connection, %d "
       "stalled watcher(s)\n",
-      seconds, warmup, absl::GetFlag(FLAGS_streams_per_channel),
-      absl::GetFlag(FLAGS_stalled_watchers));
-  std::printf("%8s %6s | %9s %9s %9s %9s %9s %8s %8s | %9s %9s %9s %8s %8s | %8s\n", "watchers",
-              "rate", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "delivered", "cpu s", "rss MiB",
-              "redis p50", "redis p99", "redis max", "cpu s", "rss MiB", "p99 x");
+      absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_warmup_seconds),
+      absl::GetFlag(FLAGS_streams_per_channel), absl::GetFlag(FLAGS_stalled_watchers));
+  std::printf("%-7s %8s %6s | %9s %9s %9s %9s %9s %8s %8s | %9s %9s %9s %8s %8s | %8s\n", "rpc",
+              "watchers", "rate", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "delivered", "cpu s",
+              "rss MiB", "redis p50", "redis p99", "redis max", "cpu s", "rss MiB", "p99 x");
   for (int watchers : Numbers(absl::GetFlag(FLAGS_watchers))) {
     for (int rate : Numbers(absl::GetFlag(FLAGS_rates))) {
-      // A fresh retrod each run, so peak RSS belongs to the run.
-      retro::testing::TempDir dir;
-      retro::testing::RetrodProcess retrod(absl::GetFlag(FLAGS_retrod), dir.Join("data"),
-                                           dir.Join("root_token"), dir.Join("retrod.log"));
-      std::string error;
-      if (!retrod.Start(&error)) {
-        std::fprintf(stderr, "retrod did not start: %s\n", error.c_str());
-        return 1;
-      }
-      auto setup_channel =
-          grpc::CreateChannel(retrod.address(), grpc::InsecureChannelCredentials());
-      absl::StatusOr<retro::bench::LiveSession> live =
-          retro::bench::OpenLiveSession(setup_channel, dir.Join("root_token"));
-      if (!live.ok()) {
-        std::fprintf(stderr, "%s\n", std::string(live.status().message()).c_str());
-        return 1;
-      }
-      const std::string& token = live->token;
-
-      // Watchers, spread over connections.
-      const int per_channel = absl::GetFlag(FLAGS_streams_per_channel);
-      std::vector<std::shared_ptr<grpc::Channel>> channels;
-      std::vector<std::unique_ptr<retro::v1::SessionService::Stub>> stubs;
-      for (int c = 0; c < (watchers + per_channel - 1) / per_channel; ++c) {
-        grpc::ChannelArguments arguments;
-        arguments.SetInt("grpc.channel_id", c);
-        channels.push_back(grpc::CreateCustomChannel(
-            retrod.address(), grpc::InsecureChannelCredentials(), arguments));
-        stubs.push_back(retro::v1::SessionService::NewStub(channels.back()));
-      }
-      const int64_t total = static_cast<int64_t>((warmup + seconds) * rate);
-      std::atomic<int64_t> count_from{static_cast<int64_t>(warmup * rate)};
-      Samples samples(watchers);
-      samples.expected = (total - count_from.load()) * watchers;
-      Schedule schedule{Clock::time_point::max(), static_cast<double>(rate)};
-      std::vector<std::unique_ptr<RetroWatcher>> streams;
-      for (int w = 0; w < watchers; ++w) {
-        streams.push_back(std::make_unique<RetroWatcher>(stubs[w / per_channel].get(), token,
-                                                         live->name, &schedule, &samples.ms[w],
-                                                         &count_from));
-      }
-      grpc::ChannelArguments small_window;
-      small_window.SetInt("grpc.channel_id", -1);
-      small_window.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-      small_window.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
-      auto stalled_stub = retro::v1::SessionService::NewStub(grpc::CreateCustomChannel(
-          retrod.address(), grpc::InsecureChannelCredentials(), small_window));
-      std::vector<std::unique_ptr<StalledWatcher>> stalled;
-      for (int s = 0; s < absl::GetFlag(FLAGS_stalled_watchers); ++s) {
-        stalled.push_back(std::make_unique<StalledWatcher>(stalled_stub.get(), token, live->name));
-      }
-      // Every watcher live before the clock starts.
-      for (int i = 0;
-           i < 300 && streams.back()->watchers_seen() < watchers + static_cast<int>(stalled.size());
-           ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      ProcessUsage before = Usage(retrod.pid());
-      std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>> senders;
-      for (int s = 0; s < 8; ++s)
-        senders.push_back(retro::v1::AnnotationService::NewStub(setup_channel));
-      size_t message_bytes = 0;
-      std::mutex size_mu;
-      std::condition_variable sends_done;
-      int64_t sends_pending = 0;  // guarded by size_mu
-      schedule.start = Clock::now() + std::chrono::milliseconds(200);
-      std::atomic<int> thread_index{0};
-      // Open loop: each send goes out at its time, whether or not earlier
-      // ones were answered (the callback API, no thread waits on a reply).
-      SendOnSchedule(schedule, total, 2, [&](int64_t k) {
-        thread_local int mine = thread_index++;
-        struct Call {
-          grpc::ClientContext context;
-          retro::v1::AddAnnotationRequest request;
-          retro::v1::Annotation reply;
-        };
-        auto call = std::make_shared<Call>();
-        call->context.AddMetadata("authorization", "Bearer " + token);
-        call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-        call->request.set_parent(live->name);
-        call->request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
-        call->request.mutable_annotation()->set_text(
-            absl::StrCat(k, " Engage procurement before the proposal stage"));
-        {
-          std::lock_guard<std::mutex> lock(size_mu);
-          ++sends_pending;
-        }
-        senders[mine % senders.size()]->async()->AddAnnotation(
-            &call->context, &call->request, &call->reply, [&, call](grpc::Status) {
-              retro::v1::SessionEvent event;
-              *event.mutable_annotation() = call->reply;
-              event.set_sequence(call->reply.etag().empty() ? 0 : std::stoull(call->reply.etag()));
-              std::lock_guard<std::mutex> lock(size_mu);
-              message_bytes = std::max(message_bytes, event.ByteSizeLong());
-              if (--sends_pending == 0) sends_done.notify_all();
-            });
-      });
-      std::this_thread::sleep_for(std::chrono::seconds(2));  // the tail drains
-      ProcessUsage after = Usage(retrod.pid());
-      {
-        std::unique_lock<std::mutex> lock(size_mu);
-        sends_done.wait(lock, [&] { return sends_pending == 0; });
-      }
-      for (auto& stream : streams) stream->Cancel();
-      for (auto& stream : streams) stream->Wait();
-      for (auto& s : stalled) s->CancelAndWait();
-      Figures retro = Summarize(samples);
-      retrod.Terminate();
-
+      std::vector<RetroRun> runs;
+      for (const std::string& rpc : rpcs)
+        runs.push_back(RunRetro(watchers, rate, rpc == "batches"));
       RedisRun redis;
       if (!absl::GetFlag(FLAGS_redis_server).empty()) {
-        redis = RunRedis(absl::GetFlag(FLAGS_redis_server), watchers, rate, message_bytes);
+        redis =
+            RunRedis(absl::GetFlag(FLAGS_redis_server), watchers, rate, runs.front().message_bytes);
       }
-      std::printf(
-          "%8d %6d | %9.2f %9.2f %9.2f %9.2f %8.1f%% %8.2f %8.1f | %9.2f %9.2f %9.2f %8.2f %8.1f | "
-          "%7.1fx\n",
-          watchers, rate, retro.p50, retro.p99, retro.p999, retro.max, 100 * retro.delivered,
-          after.cpu_seconds - before.cpu_seconds, after.peak_rss_mib, redis.figures.p50,
-          redis.figures.p99, redis.figures.max, redis.cpu_seconds, redis.peak_rss_mib,
-          redis.figures.p99 > 0 ? retro.p99 / redis.figures.p99 : 0.0);
+      for (size_t i = 0; i < runs.size(); ++i) {
+        const Figures& retro = runs[i].figures;
+        std::printf(
+            "%-7s %8d %6d | %9.2f %9.2f %9.2f %9.2f %8.1f%% %8.2f %8.1f | %9.2f %9.2f %9.2f %8.2f "
+            "%8.1f | %7.1fx\n",
+            rpcs[i].c_str(), watchers, rate, retro.p50, retro.p99, retro.p999, retro.max,
+            100 * retro.delivered, runs[i].usage.cpu_seconds, runs[i].usage.peak_rss_mib,
+            redis.figures.p50, redis.figures.p99, redis.figures.max, redis.cpu_seconds,
+            redis.peak_rss_mib, redis.figures.p99 > 0 ? retro.p99 / redis.figures.p99 : 0.0);
+      }
       std::fflush(stdout);
     }
   }

@@ -97,13 +97,17 @@ class AccessTest : public ::testing::Test {
       Session out;
       return s.PublishSession(Ctx(t).get(), r, &out);
     });
-    calls.emplace_back("WatchSession", [&, name](const std::string& t) {
-      retro::testing::Watcher w(server_.channel(), t, name, 0);
-      w.WaitForEvents(1, absl::Seconds(5));
-      if (!w.events().empty()) return grpc::Status::OK;
-      w.WaitForEnd();
-      return w.status();
-    });
+    for (auto [method, rpc] :
+         {std::pair{"WatchSession", retro::testing::WatchRpc::kEvents},
+          std::pair{"WatchSessionBatches", retro::testing::WatchRpc::kBatches}}) {
+      calls.emplace_back(method, [&, name, rpc = rpc](const std::string& t) {
+        retro::testing::Watcher w(rpc, server_.channel(), t, name, 0);
+        w.WaitForEvents(1, absl::Seconds(5));
+        if (!w.events().empty()) return grpc::Status::OK;
+        w.WaitForEnd();
+        return w.status();
+      });
+    }
     calls.emplace_back("AddAnnotation", [&, name](const std::string& t) {
       retro::v1::AddAnnotationRequest r;
       r.set_parent(name);

@@ -13,10 +13,11 @@ namespace {
 
 using retro::testing::Ctx;
 using retro::testing::Watcher;
+using retro::testing::WatchRpc;
 using retro::v1::Annotation;
 using retro::v1::Session;
 
-class WatchTest : public ::testing::Test {
+class WatchTest : public ::testing::TestWithParam<retro::testing::WatchRpc> {
  protected:
   explicit WatchTest(server::ServerOptions options = {}) : server_(options) {
     org_ = retro::testing::MakeOrg(server_, "acme");
@@ -56,17 +57,17 @@ class WatchTest : public ::testing::Test {
   retro::testing::Org org_;
 };
 
-TEST_F(WatchTest, WatchersSeeIdenticalOrderedSequencesAcrossTheReplaySeam) {
+TEST_P(WatchTest, WatchersSeeIdenticalOrderedSequencesAcrossTheReplaySeam) {
   Session session = CreateLive();  // Events 1 (created) and 2 (started).
   for (int i = 0; i < 10; ++i) Add("rep", session, "before " + std::to_string(i));
   // Watchers join at different points: from scratch, mid-log, at the end.
   std::vector<std::unique_ptr<Watcher>> watchers;
   watchers.push_back(
-      std::make_unique<Watcher>(server_.NewChannel(), org_["mate"], session.name(), 0));
+      std::make_unique<Watcher>(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0));
+  watchers.push_back(std::make_unique<Watcher>(GetParam(), server_.NewChannel(), org_["other"],
+                                               session.name(), 5));
   watchers.push_back(
-      std::make_unique<Watcher>(server_.NewChannel(), org_["other"], session.name(), 5));
-  watchers.push_back(
-      std::make_unique<Watcher>(server_.channel(), org_["enable"], session.name(), 12));
+      std::make_unique<Watcher>(GetParam(), server_.channel(), org_["enable"], session.name(), 12));
   // Two writers at once while the watchers replay and go live.
   std::thread a([&] {
     for (int i = 0; i < 25; ++i) Add("rep", session, "rep " + std::to_string(i));
@@ -92,12 +93,35 @@ TEST_F(WatchTest, WatchersSeeIdenticalOrderedSequencesAcrossTheReplaySeam) {
   EXPECT_GE(watchers[0]->presence_events(), 1);
 }
 
-TEST_F(WatchTest, ReconnectWithLastSequenceMissesNothingEvenAcrossARestart) {
+TEST_P(WatchTest, BatchesCarryAReplayPageAMessageAndTheSameEvents) {
+  Session session = CreateLive();
+  for (int i = 0; i < 300; ++i) Add("rep", session, "note " + std::to_string(i));
+  Watcher watcher(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
+  ASSERT_TRUE(watcher.WaitForEvents(302));
+  EXPECT_EQ(watcher.sequences(), Range(1, 302));
+  // Pages of 256 from the log: 256, then 46.
+  EXPECT_EQ(watcher.event_messages(), GetParam() == WatchRpc::kBatches ? 2 : 302);
+  // Byte for byte what the one-event method sends.
+  Watcher reference(server_.NewChannel(), org_["mate"], session.name(), 0);
+  ASSERT_TRUE(reference.WaitForEvents(302));
+  std::vector<retro::v1::SessionEvent> got = watcher.events();
+  std::vector<retro::v1::SessionEvent> want = reference.events();
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].SerializeAsString(), want[i].SerializeAsString()) << "event " << i;
+  }
+  // Live events after the replay arrive as well.
+  Add("mate", session, "after the replay");
+  ASSERT_TRUE(watcher.WaitForEvents(303));
+  EXPECT_EQ(watcher.events().back().annotation().text(), "after the replay");
+}
+
+TEST_P(WatchTest, ReconnectWithLastSequenceMissesNothingEvenAcrossARestart) {
   Session session = CreateLive();
   for (int i = 0; i < 5; ++i) Add("rep", session, "first " + std::to_string(i));
   uint64_t seen;
   {
-    Watcher watcher(server_.NewChannel(), org_["mate"], session.name(), 0);
+    Watcher watcher(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
     ASSERT_TRUE(watcher.WaitForEvents(7));
     seen = watcher.last_sequence();
     watcher.Cancel();  // The laptop lid closes.
@@ -106,7 +130,7 @@ TEST_F(WatchTest, ReconnectWithLastSequenceMissesNothingEvenAcrossARestart) {
   for (int i = 0; i < 5; ++i) Add("rep", session, "while away " + std::to_string(i));
   server_.Restart();
   for (int i = 0; i < 5; ++i) Add("rep", session, "after restart " + std::to_string(i));
-  Watcher resumed(server_.NewChannel(), org_["mate"], session.name(), seen);
+  Watcher resumed(GetParam(), server_.NewChannel(), org_["mate"], session.name(), seen);
   ASSERT_TRUE(resumed.WaitForEvents(10));
   Add("rep", session, "live again");
   ASSERT_TRUE(resumed.WaitForEvents(11));
@@ -114,23 +138,23 @@ TEST_F(WatchTest, ReconnectWithLastSequenceMissesNothingEvenAcrossARestart) {
   EXPECT_EQ(resumed.events().back().annotation().text(), "live again");
 }
 
-TEST_F(WatchTest, AfterSequenceBeyondTheEndIsOutOfRangeAndUnknownSessionsAreNotFound) {
+TEST_P(WatchTest, AfterSequenceBeyondTheEndIsOutOfRangeAndUnknownSessionsAreNotFound) {
   Session session = CreateLive();
-  Watcher beyond(server_.channel(), org_["mate"], session.name(), 3);
+  Watcher beyond(GetParam(), server_.channel(), org_["mate"], session.name(), 3);
   ASSERT_TRUE(beyond.WaitForEnd());
   EXPECT_EQ(beyond.status().error_code(), grpc::StatusCode::OUT_OF_RANGE);
-  Watcher missing(server_.channel(), org_["mate"], "sessions/nope", 0);
+  Watcher missing(GetParam(), server_.channel(), org_["mate"], "sessions/nope", 0);
   ASSERT_TRUE(missing.WaitForEnd());
   EXPECT_EQ(missing.status().error_code(), grpc::StatusCode::NOT_FOUND);
-  Watcher no_token(server_.channel(), "", session.name(), 0);
+  Watcher no_token(GetParam(), server_.channel(), "", session.name(), 0);
   ASSERT_TRUE(no_token.WaitForEnd());
   EXPECT_EQ(no_token.status().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(WatchTest, HiddenAnnotationsReachOnlyTheirAuthorUntilRevealAndAnonymityHolds) {
+TEST_P(WatchTest, HiddenAnnotationsReachOnlyTheirAuthorUntilRevealAndAnonymityHolds) {
   Session session = CreateLive(/*hide_until_reveal=*/true);
-  Watcher author(server_.NewChannel(), org_["other"], session.name(), 0);
-  Watcher teammate(server_.NewChannel(), org_["mate"], session.name(), 0);
+  Watcher author(GetParam(), server_.NewChannel(), org_["other"], session.name(), 0);
+  Watcher teammate(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
   Annotation secret = Add("other", session, "We never met the CFO", /*anonymous=*/true);
   EXPECT_EQ(secret.author(), "other");  // The author sees its own name.
   EXPECT_FALSE(secret.revealed());
@@ -160,7 +184,7 @@ TEST_F(WatchTest, HiddenAnnotationsReachOnlyTheirAuthorUntilRevealAndAnonymityHo
   ASSERT_EQ(listed.annotations_size(), 1);
   EXPECT_TRUE(listed.annotations(0).author().empty());
   // A late joiner replaying the log learns nothing more.
-  Watcher late(server_.NewChannel(), org_["enable"], session.name(), 0);
+  Watcher late(GetParam(), server_.NewChannel(), org_["enable"], session.name(), 0);
   ASSERT_TRUE(late.WaitForEvents(4));
   for (const auto& event : late.events()) {
     EXPECT_NE(event.sequence(), 3u);
@@ -170,7 +194,7 @@ TEST_F(WatchTest, HiddenAnnotationsReachOnlyTheirAuthorUntilRevealAndAnonymityHo
   }
 }
 
-TEST_F(WatchTest, ADeletedNoteLeavesNoTextInTheHistoryALateJoinerReplays) {
+TEST_P(WatchTest, ADeletedNoteLeavesNoTextInTheHistoryALateJoinerReplays) {
   Session session = CreateLive();
   Annotation rude = Add("mate", session, "Their buyer is an idiot", false);
   Add("mate", session, "Confirm the budget holder in discovery");
@@ -180,7 +204,7 @@ TEST_F(WatchTest, ADeletedNoteLeavesNoTextInTheHistoryALateJoinerReplays) {
   ASSERT_TRUE(
       server_.annotations().DeleteAnnotation(Ctx(org_["rep"]).get(), remove, &removed).ok());
 
-  Watcher late(server_.NewChannel(), org_["enable"], session.name(), 0);
+  Watcher late(GetParam(), server_.NewChannel(), org_["enable"], session.name(), 0);
   ASSERT_TRUE(late.WaitForEvents(5));  // created, started, two notes, the deletion
   int deleted_events = 0;
   for (const auto& event : late.events()) {
@@ -207,7 +231,7 @@ class SlowWatcherTest : public WatchTest {
   SlowWatcherTest() : WatchTest(SmallQueues()) {}
 };
 
-TEST_F(SlowWatcherTest, AStalledWatcherIsEndedAloneAndResumesCleanly) {
+TEST_P(SlowWatcherTest, AStalledWatcherIsEndedAloneAndResumesCleanly) {
   Session session = CreateLive();
   // A client with a tiny flow-control window that reads nothing.
   grpc::ChannelArguments args;
@@ -216,8 +240,9 @@ TEST_F(SlowWatcherTest, AStalledWatcherIsEndedAloneAndResumesCleanly) {
   args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
   auto small_window =
       grpc::CreateCustomChannel(server_.address(), grpc::InsecureChannelCredentials(), args);
-  Watcher stalled(small_window, org_["other"], session.name(), 0, /*start_paused=*/true);
-  Watcher healthy(server_.NewChannel(), org_["mate"], session.name(), 0);
+  Watcher stalled(GetParam(), small_window, org_["other"], session.name(), 0,
+                  /*start_paused=*/true);
+  Watcher healthy(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
   // Both must be live (subscribed to the hub) before the flood: a watcher
   // still replaying reads the log at its own pace and is never too far
   // behind.
@@ -238,7 +263,7 @@ TEST_F(SlowWatcherTest, AStalledWatcherIsEndedAloneAndResumesCleanly) {
   EXPECT_EQ(got, Range(1, got.back()));  // What it got has no gap.
   EXPECT_LT(got.back(), last);
 
-  Watcher resumed(server_.NewChannel(), org_["other"], session.name(), got.back());
+  Watcher resumed(GetParam(), server_.NewChannel(), org_["other"], session.name(), got.back());
   ASSERT_TRUE(resumed.WaitForEvents(last - got.back()));
   EXPECT_EQ(resumed.sequences(), Range(got.back() + 1, last));
 }
@@ -254,12 +279,13 @@ class HalfOpenTest : public WatchTest {
   HalfOpenTest() : WatchTest(QuickKeepalive()) {}
 };
 
-TEST_F(HalfOpenTest, AClientWhoseNetworkVanishesIsReapedByKeepalive) {
+TEST_P(HalfOpenTest, AClientWhoseNetworkVanishesIsReapedByKeepalive) {
   Session session = CreateLive();
-  Watcher staying(server_.NewChannel(), org_["mate"], session.name(), 0);
+  Watcher staying(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
   retro::testing::FreezingProxy proxy(server_.address());
   ASSERT_FALSE(proxy.address().empty());
-  Watcher vanishing(grpc::CreateChannel(proxy.address(), grpc::InsecureChannelCredentials()),
+  Watcher vanishing(GetParam(),
+                    grpc::CreateChannel(proxy.address(), grpc::InsecureChannelCredentials()),
                     org_["other"], session.name(), 0);
   ASSERT_TRUE(staying.WaitForWatchers(2));
   // The client's network goes silent: no FIN, no RST, nothing read. Only
@@ -271,10 +297,11 @@ TEST_F(HalfOpenTest, AClientWhoseNetworkVanishesIsReapedByKeepalive) {
   ASSERT_TRUE(staying.WaitForEvents(3));
 }
 
-TEST_F(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {
-  Session session = CreateLive();                                            // Organization-wide.
-  Watcher outsider(server_.NewChannel(), org_["other"], session.name(), 0);  // Team west.
-  Watcher insider(server_.NewChannel(), org_["mate"], session.name(), 0);    // Team east.
+TEST_P(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {
+  Session session = CreateLive();  // Organization-wide.
+  Watcher outsider(GetParam(), server_.NewChannel(), org_["other"], session.name(),
+                   0);                                                                 // Team west.
+  Watcher insider(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);  // Team east.
   ASSERT_TRUE(outsider.WaitForEvents(2));
   retro::v1::UpdateSessionRequest update;
   update.mutable_session()->set_name(session.name());
@@ -294,14 +321,26 @@ TEST_F(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {
   EXPECT_FALSE(insider.ended());
 }
 
-TEST_F(WatchTest, ShutdownEndsWatchersWithUnavailable) {
+TEST_P(WatchTest, ShutdownEndsWatchersWithUnavailable) {
   Session session = CreateLive();
-  Watcher watcher(server_.NewChannel(), org_["mate"], session.name(), 0);
+  Watcher watcher(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
   ASSERT_TRUE(watcher.WaitForEvents(2));
   server_.Stop();
   ASSERT_TRUE(watcher.WaitForEnd());
   EXPECT_EQ(watcher.status().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
+
+// Every test runs against both watch methods: they must differ only in
+// how many events a message carries.
+std::string RpcName(const ::testing::TestParamInfo<WatchRpc>& info) {
+  return info.param == WatchRpc::kBatches ? "Batches" : "Events";
+}
+INSTANTIATE_TEST_SUITE_P(Rpc, WatchTest, ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches),
+                         RpcName);
+INSTANTIATE_TEST_SUITE_P(Rpc, SlowWatcherTest,
+                         ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
+INSTANTIATE_TEST_SUITE_P(Rpc, HalfOpenTest,
+                         ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
 
 }  // namespace
 }  // namespace retro

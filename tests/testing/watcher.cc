@@ -2,10 +2,10 @@
 
 namespace retro::testing {
 
-Watcher::Watcher(std::shared_ptr<grpc::Channel> channel, const std::string& token,
+Watcher::Watcher(WatchRpc rpc, std::shared_ptr<grpc::Channel> channel, const std::string& token,
                  const std::string& session, uint64_t after_sequence, bool start_paused,
                  absl::Duration deadline)
-    : stub_(retro::v1::SessionService::NewStub(channel)), paused_(start_paused) {
+    : stub_(retro::v1::SessionService::NewStub(channel)), rpc_(rpc), paused_(start_paused) {
   context_.AddMetadata("authorization", "Bearer " + token);
   context_.set_deadline(std::chrono::system_clock::now() +
                         std::chrono::milliseconds(absl::ToInt64Milliseconds(deadline)));
@@ -21,27 +21,50 @@ Watcher::~Watcher() {
 }
 
 void Watcher::Run() {
-  auto reader = stub_->WatchSession(&context_, request_);
-  retro::v1::SessionEvent event;
+  if (rpc_ == WatchRpc::kBatches) {
+    auto reader = stub_->WatchSessionBatches(&context_, request_);
+    Read<retro::v1::SessionEventBatch>(*reader, [&](const retro::v1::SessionEventBatch& batch) {
+      absl::MutexLock lock(&mu_);
+      size_t before = events_.size();
+      for (const retro::v1::SessionEvent& event : batch.events()) Collect(event);
+      if (events_.size() > before) ++event_messages_;
+    });
+  } else {
+    auto reader = stub_->WatchSession(&context_, request_);
+    Read<retro::v1::SessionEvent>(*reader, [&](const retro::v1::SessionEvent& event) {
+      absl::MutexLock lock(&mu_);
+      if (event.sequence() != 0) ++event_messages_;
+      Collect(event);
+    });
+  }
+}
+
+template <typename Message>
+void Watcher::Read(grpc::ClientReader<Message>& reader,
+                   const std::function<void(const Message&)>& each) {
+  Message message;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](bool* paused) { return !*paused; }, &paused_));
     }
-    if (!reader->Read(&event)) break;
-    absl::MutexLock lock(&mu_);
-    if (event.sequence() == 0) {
-      ++presence_;
-      watchers_ = event.presence().watchers();
-    } else {
-      events_.push_back(event);
-    }
+    if (!reader.Read(&message)) break;
+    each(message);
   }
-  grpc::Status status = reader->Finish();
+  grpc::Status status = reader.Finish();
   absl::MutexLock lock(&mu_);
   status_ = status;
   ended_ = true;
+}
+
+void Watcher::Collect(const retro::v1::SessionEvent& event) {
+  if (event.sequence() == 0) {
+    ++presence_;
+    watchers_ = event.presence().watchers();
+  } else {
+    events_.push_back(event);
+  }
 }
 
 void Watcher::Resume() {
@@ -95,6 +118,11 @@ bool Watcher::WaitForWatchersAtMost(int count, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return watchers_ <= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+}
+
+int Watcher::event_messages() const {
+  absl::MutexLock lock(&mu_);
+  return event_messages_;
 }
 
 int Watcher::presence_events() const {

@@ -1,7 +1,9 @@
-// Watcher: a WatchSession stream read on its own thread, collecting the log
-// events (sequence > 0) it receives, for tests to wait on. Thread-safe.
+// Watcher: a WatchSession (or WatchSessionBatches) stream read on its own
+// thread, collecting the log events (sequence > 0) it receives, for tests
+// to wait on. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,11 +16,20 @@
 
 namespace retro::testing {
 
+// Which of the two watch methods a Watcher calls.
+enum class WatchRpc { kEvents, kBatches };
+
 class Watcher {
  public:
   // Starts reading at once unless start_paused; a paused watcher reads
   // nothing until Resume (a stalled client).
   Watcher(std::shared_ptr<grpc::Channel> channel, const std::string& token,
+          const std::string& session, uint64_t after_sequence, bool start_paused = false,
+          absl::Duration deadline = absl::Seconds(60))
+      : Watcher(WatchRpc::kEvents, std::move(channel), token, session, after_sequence, start_paused,
+                deadline) {}
+  // The same on the method `rpc`.
+  Watcher(WatchRpc rpc, std::shared_ptr<grpc::Channel> channel, const std::string& token,
           const std::string& session, uint64_t after_sequence, bool start_paused = false,
           absl::Duration deadline = absl::Seconds(60));
   ~Watcher();
@@ -34,6 +45,9 @@ class Watcher {
   std::vector<uint64_t> sequences() const;
   uint64_t last_sequence() const;
   int presence_events() const;
+  // Messages read that held log events: one an event for WatchSession, one
+  // a batch for WatchSessionBatches.
+  int event_messages() const;
   // Until a presence event says at least `count` watch (false after 20 s).
   bool WaitForWatchers(int count);
   // Until a presence event says at most `count` watch (false after timeout).
@@ -43,11 +57,17 @@ class Watcher {
 
  private:
   void Run();
+  template <typename Message>
+  void Read(grpc::ClientReader<Message>& reader, const std::function<void(const Message&)>& each);
+  // Takes one event from the stream, under mu_.
+  void Collect(const retro::v1::SessionEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   grpc::ClientContext context_;
   std::unique_ptr<retro::v1::SessionService::Stub> stub_;
   retro::v1::WatchSessionRequest request_;
+  const WatchRpc rpc_;
   mutable absl::Mutex mu_;
+  int event_messages_ ABSL_GUARDED_BY(mu_) = 0;
   bool paused_ ABSL_GUARDED_BY(mu_);
   std::vector<retro::v1::SessionEvent> events_ ABSL_GUARDED_BY(mu_);
   int presence_ ABSL_GUARDED_BY(mu_) = 0;
