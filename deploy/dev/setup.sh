@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libssl-dev
-  libicu-dev libstemmer-dev python3-grpcio python3-protobuf openssl
+  libjemalloc-dev libicu-dev libstemmer-dev python3-grpcio python3-protobuf openssl
   libncurses-dev gnuplot-nox tmux libsqlite3-dev redis-server libhiredis-dev libxapian-dev
   yamllint systemd
   clang libclang-rt-14-dev llvm

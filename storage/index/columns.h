@@ -186,6 +186,7 @@ class PostingCache {
   // The entry if it is still current for doc_freq.
   std::shared_ptr<const DecodedPostings> Get(const std::string& key, uint64_t doc_freq);
   void Put(const std::string& key, std::shared_ptr<const DecodedPostings> postings);
+  size_t budget() const { return budget_; }
 
  private:
   struct Entry {

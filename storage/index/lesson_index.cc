@@ -215,8 +215,8 @@ void PostingCache::Put(const std::string& key, std::shared_ptr<const DecodedPost
   bytes_ += size;
 }
 
-LessonIndex::LessonIndex(Database& database)
-    : database_(database), posting_cache_(std::make_unique<PostingCache>(256 << 20)) {}
+LessonIndex::LessonIndex(Database& database, size_t posting_cache_bytes)
+    : database_(database), posting_cache_(std::make_unique<PostingCache>(posting_cache_bytes)) {}
 LessonIndex::~LessonIndex() = default;
 
 LessonIndex::OrgState& LessonIndex::StateFor(const std::string& org_id) {

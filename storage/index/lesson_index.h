@@ -90,8 +90,11 @@ inline constexpr double kRecurringSimilarity = 0.5;
 
 class LessonIndex {
  public:
-  // database is borrowed and must outlive the index.
-  explicit LessonIndex(storage::Database& database);
+  // database is borrowed and must outlive the index. Decoded postings of
+  // recently queried terms are kept within posting_cache_bytes.
+  static constexpr size_t kDefaultPostingCacheBytes = 256 << 20;
+  explicit LessonIndex(storage::Database& database,
+                       size_t posting_cache_bytes = kDefaultPostingCacheBytes);
   ~LessonIndex();
 
   // Names the lessons ("lessons/{doc}"), adds them and their index entries

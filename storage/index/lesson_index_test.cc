@@ -3,6 +3,7 @@
 #include "storage/index/lesson_index.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -83,6 +84,80 @@ TEST_F(LessonIndexTest, PhrasesMatchAcrossManyPostingBlocks) {
   EXPECT_EQ(Matches("\"process procurement\"").size(), 0u);
   // Every lesson has both words; the order matters only in quotes.
   EXPECT_EQ(Matches("procurement process").size(), 2000u);
+}
+
+// A phrase decodes a word's positions whole (and caches them) when they
+// fit in a sixteenth of the posting cache, else only the blocks of the
+// docs that have every word of it: both ways, with and without a filter,
+// must find what a scan of the lessons finds.
+TEST_F(LessonIndexTest, FilteredPhrasesAgreeWithAScanWhetherPositionsAreDecodedWholeOrNot) {
+  std::vector<retro::v1::Lesson> lessons;
+  for (int i = 0; i < 3000; ++i) {
+    retro::v1::Lesson& lesson = lessons.emplace_back();
+    lesson.set_text(i % 3 == 0 ? absl::StrCat("note ", i, ": engage the economic buyer early")
+                               : absl::StrCat("note ", i, ": the buyer had no economic case"));
+    lesson.set_session(absl::StrCat("s", i % 11));
+    lesson.set_visibility(retro::v1::ORGANIZATION);
+    lesson.mutable_deal()->set_outcome(i % 5 == 0 ? retro::v1::WON : retro::v1::LOST);
+    // A competitor common enough for a bitmap, and a rare one.
+    lesson.mutable_deal()->set_competitor(i % 2 ? "Globex" : (i % 97 == 0 ? "Initech" : ""));
+  }
+  std::vector<retro::v1::Lesson> published = lessons;
+  // 16 KiB of cache: a word of 3,000 docs is over a sixteenth, so its
+  // positions are read block by block.
+  storage::Database& database = *database_;
+  LessonIndex small_cache(database, 16 << 10);
+  ASSERT_TRUE(index_->WriteWithLessons("acme", &lessons, storage::Database::Batch()).ok());
+
+  struct Case {
+    std::string name;
+    retro::v1::LessonFilter filter;
+    std::function<bool(const retro::v1::Lesson&)> passes;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"unfiltered", {}, [](const retro::v1::Lesson&) { return true; }});
+  retro::v1::LessonFilter won;
+  won.add_outcomes(retro::v1::WON);
+  cases.push_back({"won", won, [](const retro::v1::Lesson& l) {
+                     return l.deal().outcome() == retro::v1::WON;
+                   }});
+  retro::v1::LessonFilter lost_to_globex;
+  lost_to_globex.add_outcomes(retro::v1::LOST);
+  lost_to_globex.add_competitors("Globex");
+  cases.push_back({"lost to Globex", lost_to_globex, [](const retro::v1::Lesson& l) {
+                     return l.deal().outcome() == retro::v1::LOST &&
+                            l.deal().competitor() == "Globex";
+                   }});
+  retro::v1::LessonFilter initech;
+  initech.add_competitors("Initech");
+  cases.push_back({"Initech", initech,
+                   [](const retro::v1::Lesson& l) { return l.deal().competitor() == "Initech"; }});
+  retro::v1::LessonFilter nobody;
+  nobody.add_competitors("Nobody Inc");
+  cases.push_back({"nobody", nobody, [](const retro::v1::Lesson&) { return false; }});
+
+  for (LessonIndex* index : {index_.get(), &small_cache}) {
+    for (int round = 0; round < 2; ++round) {  // The second from whatever was cached.
+      for (const Case& c : cases) {
+        std::set<std::string> expected;
+        for (const retro::v1::Lesson& l : published) {
+          if (c.passes(l) && l.text().find("economic buyer") != std::string::npos) {
+            expected.insert(l.text());
+          }
+        }
+        SearchOptions options;
+        options.query = "\"economic buyer\"";
+        options.filter = c.filter;
+        options.limit = 10000;
+        absl::StatusOr<SearchResults> results = index->Search("acme", viewer_, options);
+        ASSERT_TRUE(results.ok()) << results.status();
+        std::set<std::string> got;
+        for (const auto& hit : results->hits) got.insert(hit.lesson.text());
+        EXPECT_EQ(got, expected) << c.name << (index == &small_cache ? ", small cache" : "");
+        EXPECT_EQ(results->total, expected.size()) << c.name;
+      }
+    }
+  }
 }
 
 TEST_F(LessonIndexTest, PhrasesOfCommonWordsStayCurrentAsLessonsArrive) {

@@ -206,10 +206,13 @@ class QueryRun {
 
   // The term's postings with their positions, for a phrase whose words
   // are all in docs (ascending). When docs are a good part of the term's,
-  // all of them are decoded and cached. Otherwise only the blocks holding
-  // one of docs are: the others are skipped on their header, so a phrase
-  // pays for the docs that have all its words, not for every doc with its
-  // commonest word.
+  // or the whole term decoded would take at most a sixteenth of the cache,
+  // all of them are decoded and cached: the next phrase with the word (the
+  // common words of phrases come back, "economic buyer", "champion's
+  // influence") reads no block. Otherwise only the blocks holding one of
+  // docs are: the others are skipped on their header, so a phrase pays for
+  // the docs that have all its words, not for every doc with its commonest
+  // word.
   absl::StatusOr<std::shared_ptr<const DecodedPostings>> Positions(
       const TermPostings& term, const std::vector<uint32_t>& docs) {
     if (term.decoded->with_positions) return term.decoded;
@@ -218,7 +221,9 @@ class QueryRun {
         cached != nullptr && cached->with_positions) {
       return cached;
     }
-    const bool all = docs.size() * 4 >= term.docs().size();
+    // Docs, frequencies and starts, and a position or so each.
+    const size_t full_bytes = term.docs().size() * 4 * sizeof(uint32_t);
+    const bool all = docs.size() * 4 >= term.docs().size() || full_bytes <= cache_.budget() / 16;
     auto out = std::make_shared<DecodedPostings>();
     out->doc_freq = term.decoded->doc_freq;
     out->with_positions = true;
@@ -698,6 +703,16 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   ParsedQuery query = ParseQuery(query_text, Analyzer::English());
   has_positive_ = query.HasPositive();
 
+  absl::ReaderMutexLock lock(&state_.columns_mu);
+  const Columns& columns = state_.columns;
+  CompiledFilter filter(filter_request, columns.dictionary, true);
+  const size_t words = columns.next_doc() / 64 + 1;
+  // The filter as a bitmap, when it can be one (empty when it tests
+  // nothing): a phrase then checks positions only in the docs the filter
+  // keeps, and large match sets test it a bit a doc.
+  std::vector<uint64_t> filter_bits;
+  const bool filter_in_bitmap = FilterBitmap(filter, columns, words, &filter_bits);
+
   // Resolve each clause to the docs it matches.
   std::vector<std::vector<uint32_t>> excluded;
   bool impossible = false;
@@ -715,6 +730,14 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
         std::vector<const std::vector<uint32_t>*> lists;
         for (const TermPostings* term : terms) lists.push_back(&term->docs());
         std::vector<uint32_t> with_all = IntersectAll(std::move(lists));
+        if (filter_in_bitmap && !filter_bits.empty()) {
+          with_all.erase(std::remove_if(with_all.begin(), with_all.end(),
+                                        [&](uint32_t doc) {
+                                          return doc >= columns.next_doc() ||
+                                                 !HasBit(filter_bits, doc);
+                                        }),
+                         with_all.end());
+        }
         if (!with_all.empty()) {
           std::vector<std::shared_ptr<const DecodedPostings>> positions(terms.size());
           for (size_t i = 0; i < terms.size(); ++i) {
@@ -769,8 +792,6 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     }
   }
 
-  absl::ReaderMutexLock lock(&state_.columns_mu);
-  const Columns& columns = state_.columns;
   std::vector<uint32_t> candidates;
   if (!impossible) {
     if (positive_.empty()) {
@@ -787,7 +808,6 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
   }
   uint32_t viewer_user = columns.people.Find(viewer.user_id);
-  CompiledFilter filter(filter_request, columns.dictionary, true);
   docs_.reserve(candidates.size());
   if (for_ranking) {
     facet_counts_ = std::make_unique<FacetCounts>(columns.dictionary.size());
@@ -802,10 +822,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     }
     return false;
   };
-  const size_t words = columns.next_doc() / 64 + 1;
-  std::vector<uint64_t> filter_bits;
-  if (for_ranking && ValueDocsAreCheaper(columns, candidates.size()) &&
-      FilterBitmap(filter, columns, words, &filter_bits)) {
+  if (for_ranking && ValueDocsAreCheaper(columns, candidates.size()) && filter_in_bitmap) {
     // Many matches: visibility and filters from bitmaps, BM25's inputs
     // from compact arrays, facets a value at a time. No match's records
     // are read.
