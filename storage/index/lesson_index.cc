@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <new>
+#include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -138,6 +141,10 @@ void LessonIndex::Columns::Append(const DocValues& values) {
 
 namespace {
 
+// Below this many lessons a batch is analysed on the calling thread: a
+// published session's few dozen lessons are not worth a thread.
+constexpr size_t kParallelAnalysisMinLessons = 1000;
+
 uint64_t Fnv1a(absl::string_view text) {
   uint64_t hash = 1469598103934665603ull;
   for (char c : text) {
@@ -171,6 +178,9 @@ std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
 
 void* AllocateLarge(size_t bytes, size_t alignment) {
   constexpr size_t kHugePage = size_t{2} << 20;
+  // Also tells GCC that the rounded size below cannot pass the largest
+  // object (-Walloc-size-larger-than sees vector growth paths otherwise).
+  if (bytes > static_cast<size_t>(PTRDIFF_MAX) - kHugePage) throw std::bad_alloc();
   const bool huge = bytes >= kHugePage;
   alignment = huge ? kHugePage : std::max(alignment, alignof(std::max_align_t));
   // aligned_alloc wants a size that is a multiple of the alignment.
@@ -269,23 +279,51 @@ absl::Status LessonIndex::IndexLessons(
     const std::vector<std::pair<uint32_t, const retro::v1::Lesson*>>& docs, IndexStats* stats,
     Database::Batch& batch) {
   const Analyzer& analyzer = Analyzer::English();
-  std::map<std::string, std::vector<Posting>> postings;  // Sorted terms.
-  std::map<std::string, std::string> display;
-  for (const auto& [doc, lesson] : docs) {
-    std::vector<Token> tokens = analyzer.Analyze(lesson->text());
-    std::map<std::string, Posting> by_term;
+  // Text analysis (ICU word breaks and case folding, Snowball) is most of
+  // indexing's CPU, and each lesson's is its own: a large batch (a
+  // rebuild, a bulk import) is analysed on two threads.
+  std::vector<std::vector<Token>> analyzed(docs.size());
+  auto analyze = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) analyzed[i] = analyzer.Analyze(docs[i].second->text());
+  };
+  if (docs.size() >= kParallelAnalysisMinLessons) {
+    const size_t half = docs.size() / 2;
+    std::thread helper(analyze, half, docs.size());
+    analyze(0, half);
+    helper.join();
+  } else {
+    analyze(0, docs.size());
+  }
+
+  absl::flat_hash_map<std::string, std::vector<Posting>> postings;
+  absl::flat_hash_map<std::string, std::string> display;
+  absl::flat_hash_map<absl::string_view, Posting> by_term;  // One lesson's.
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const auto& [doc, lesson] = docs[i];
+    const std::vector<Token>& tokens = analyzed[i];
+    by_term.clear();
     for (const Token& token : tokens) {
       Posting& posting = by_term[token.term];
       posting.doc = doc;
       posting.length = static_cast<uint32_t>(tokens.size());
       ++posting.tf;
       posting.positions.push_back(token.position);
-      display.try_emplace(token.term, token.folded);
     }
     std::vector<std::string> terms;
+    terms.reserve(by_term.size());
     for (auto& [term, posting] : by_term) {
-      terms.push_back(term);
-      postings[term].push_back(std::move(posting));
+      terms.emplace_back(term);
+      auto [it, added] = postings.try_emplace(terms.back());
+      if (added) {
+        // The written form of the term's first occurrence, for corrections.
+        for (const Token& token : tokens) {
+          if (token.term == term) {
+            display.try_emplace(terms.back(), token.folded);
+            break;
+          }
+        }
+      }
+      it->second.push_back(std::move(posting));
     }
     stats->set_doc_count(stats->doc_count() + 1);
     stats->set_total_length(stats->total_length() + tokens.size());
