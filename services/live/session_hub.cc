@@ -22,11 +22,6 @@ Subscription::Taken Subscription::Take(size_t max_events, size_t max_bytes) {
   return taken;
 }
 
-std::shared_ptr<const std::string> Subscription::Pop() {
-  Taken taken = Take(1, 0);
-  return taken.events.empty() ? nullptr : std::move(taken.events.front());
-}
-
 bool Subscription::overflowed() const {
   std::lock_guard<std::mutex> lock(mu_);
   return overflowed_;

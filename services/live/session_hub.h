@@ -72,8 +72,6 @@ class Subscription {
   // passed and before a second access-changing event. Empty when nothing
   // is queued.
   Taken Take(size_t max_events, size_t max_bytes);
-  // Takes the next queued bytes, or null when the queue is empty.
-  std::shared_ptr<const std::string> Pop();
   // True once the queue overflowed; the stream should end.
   bool overflowed() const;
   // True once the hub closed (server shutting down); the stream should end.

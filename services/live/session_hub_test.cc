@@ -1,6 +1,7 @@
 #include "services/live/session_hub.h"
 
 #include <atomic>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <thread>
@@ -20,7 +21,7 @@ LiveEvent Event(uint64_t sequence, const std::string& text) {
 
 std::vector<std::string> Drain(Subscription& subscription) {
   std::vector<std::string> out;
-  while (auto bytes = subscription.Pop()) out.push_back(*bytes);
+  for (const auto& bytes : subscription.Take(SIZE_MAX, SIZE_MAX).events) out.push_back(*bytes);
   return out;
 }
 
@@ -132,7 +133,7 @@ TEST(SessionHubTest, WatcherThatFallsBehindOverflowsAloneAndIsWoken) {
   }
   EXPECT_TRUE(slow.subscription->overflowed());
   EXPECT_FALSE(fast.subscription->overflowed());
-  EXPECT_EQ(slow.subscription->Pop(), nullptr);  // Memory released.
+  EXPECT_TRUE(slow.subscription->Take(1, SIZE_MAX).events.empty());  // Memory released.
   EXPECT_GE(slow_wakes.load(), 2);
   EXPECT_EQ(hub.Unsubscribe("s", slow.subscription.get()), 1);
 }
@@ -205,7 +206,7 @@ TEST(SessionHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree) {
         if (!joined.subscription) continue;  // Would have to read the log first.
         Subscription& subscription = *joined.subscription;
         for (int round = 0; round < 50 && !subscription.closed(); ++round) {
-          while (auto bytes = subscription.Pop()) {
+          for (const auto& bytes : subscription.Take(SIZE_MAX, SIZE_MAX).events) {
             const uint64_t sequence = std::stoull(*bytes);
             if (sequence != after + 1) ++gaps;
             after = sequence;
