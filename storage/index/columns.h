@@ -117,6 +117,11 @@ enum ValueField : int {
   kValueFields
 };
 
+struct LengthAndVotes {
+  uint32_t length = 0;
+  int32_t votes = 0;
+};
+
 struct LessonIndex::Columns {
   // Docs are numbered from 1; docs[doc - 1], cold[doc - 1].
   LargeArray<DocColumn> docs;
@@ -137,9 +142,8 @@ struct LessonIndex::Columns {
   // Docs by presenter or facilitator (people id).
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> driven;
   // Length and votes of each doc (doc - 1 first), for BM25 without the
-  // record.
-  LargeArray<uint32_t> lengths;
-  LargeArray<int32_t> votes;
+  // record: side by side, as every match of a large match set needs both.
+  LargeArray<LengthAndVotes> bm25;
   // Of the facet fields (not teams): values that are bitmaps, and docs in
   // the lists of the others. What counting every facet value costs.
   uint64_t bitmap_values = 0;

@@ -123,8 +123,7 @@ void LessonIndex::Columns::Append(const DocValues& values) {
     if (docs.empty() || docs.back() != id) docs.push_back(id);
   }
   if (doc.visibility != retro::v1::TEAM) visible_to_all.Add(id, id + 1);
-  lengths.push_back(doc.length);
-  votes.push_back(doc.votes);
+  bm25.push_back({doc.length, doc.votes});
   const std::string& low16 = values.minhash_low16();
   for (int i = 0; i < kMinHashes; ++i) {
     uint16_t h = 0xffff;

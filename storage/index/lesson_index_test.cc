@@ -322,6 +322,61 @@ TEST_F(LessonIndexTest, FacetsAndVisibilityAgreeWithAScanForFewAndManyMatches) {
   for (const auto& hit : *suggested) EXPECT_TRUE(visible(hit.lesson)) << hit.lesson.name();
 }
 
+// A lesson's score must not depend on how its query's matches were found:
+// many matches are found through bitmaps (and scored by their rank in
+// one), while a filter on segment, which has no bitmap, reads each match's
+// record. And a phrase scores as its words do without the quotes.
+TEST_F(LessonIndexTest, ScoresAgreeWhicheverWayTheMatchesAreFound) {
+  std::vector<retro::v1::Lesson> lessons;
+  for (int i = 0; i < 8000; ++i) {
+    retro::v1::Lesson& lesson = lessons.emplace_back();
+    // Each text is unique (Word(1000 + i)); lengths, word frequencies and
+    // votes vary; a third have the words but not as the phrase.
+    std::string text = absl::StrCat("zz", Word(i % 40), " ", Word(1000 + i), " ",
+                                    i % 3 == 0 ? "beta alpha" : "alpha beta");
+    for (int k = 0; k < i % 4; ++k) absl::StrAppend(&text, " alpha");
+    for (int k = 0; k < i % 7; ++k) absl::StrAppend(&text, " ", Word(k));
+    if (i % 5 == 0) absl::StrAppend(&text, " zz", Word(i % 40));
+    lesson.set_text(text);
+    lesson.set_session(absl::StrCat("s", i / 4));
+    lesson.set_visibility(retro::v1::ORGANIZATION);
+    lesson.set_vote_count(i % 6);
+    lesson.mutable_deal()->set_segment("Enterprise");
+  }
+  ASSERT_TRUE(index_->WriteWithLessons("acme", &lessons, storage::Database::Batch()).ok());
+
+  auto scores = [&](const std::string& query, bool filtered) {
+    SearchOptions options;
+    options.query = query;
+    options.limit = 10000;
+    if (filtered) options.filter.add_segments("enterprise");
+    absl::StatusOr<SearchResults> results = index_->Search("acme", viewer_, options);
+    EXPECT_TRUE(results.ok()) << results.status();
+    std::map<std::string, double> by_text;
+    if (!results.ok()) return by_text;
+    EXPECT_EQ(results->hits.size(), results->total);
+    for (const auto& hit : results->hits) by_text[hit.lesson.text()] = hit.score;
+    return by_text;
+  };
+  for (const std::string query : {"zzq*", "alpha beta", "\"alpha beta\"", "alpha -zzqax"}) {
+    std::map<std::string, double> through_bitmaps = scores(query, false);
+    std::map<std::string, double> record_by_record = scores(query, true);
+    ASSERT_EQ(through_bitmaps.size(), record_by_record.size()) << query;
+    EXPECT_GT(through_bitmaps.size(), 2000u) << query;
+    for (const auto& [text, score] : through_bitmaps) {
+      ASSERT_EQ(record_by_record.count(text), 1u) << query << ": " << text;
+      EXPECT_DOUBLE_EQ(score, record_by_record[text]) << query << ": " << text;
+    }
+  }
+  std::map<std::string, double> phrase = scores("\"alpha beta\"", false);
+  std::map<std::string, double> words = scores("alpha beta", false);
+  EXPECT_EQ(phrase.size(), 8000u - 8000u / 3 - 1);
+  for (const auto& [text, score] : phrase) {
+    EXPECT_NE(text.find("alpha beta"), std::string::npos) << text;
+    EXPECT_DOUBLE_EQ(score, words[text]) << text;
+  }
+}
+
 TEST_F(LessonIndexTest, RecurringLessonsClusterNearDuplicatesFromDistinctDeals) {
   std::vector<std::pair<std::string, std::string>> lessons;
   // The same lesson, worded nearly alike, in five deals.

@@ -6,6 +6,10 @@
 #include <map>
 #include <set>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -43,8 +47,17 @@ struct TermPostings {
 
 // Docs that match one clause, with the terms that matched (for scoring).
 struct ClauseMatch {
-  std::vector<uint32_t> docs;  // Ascending.
+  // The docs matched, ascending: a one-word clause's are its postings'
+  // own list (the largest lists are a word's, and not copied), others'
+  // are in docs.
+  const std::vector<uint32_t>& matched() const { return one_term ? *one_term : docs; }
+  std::vector<uint32_t> docs;
+  const std::vector<uint32_t>* one_term = nullptr;
   std::vector<const TermPostings*> terms;
+  // A phrase's only: term_tfs[i][j] is the frequency of terms[i] in
+  // docs[j], found while matching positions, so that scoring need not
+  // look each match up again in every word's postings.
+  std::vector<std::vector<uint32_t>> term_tfs;
 };
 
 size_t EditDistance(absl::string_view a, absl::string_view b, size_t limit) {
@@ -83,8 +96,7 @@ double VoteBoost(int32_t votes) {
 // docs.size()). Gallops: exponential steps, then a binary search, so
 // walking a long list in big strides costs log of the stride, not the
 // stride, and small steps stay cheap.
-inline size_t Seek(const std::vector<uint32_t>& docs, size_t from, uint32_t target) {
-  const size_t n = docs.size();
+inline size_t Seek(const uint32_t* docs, size_t n, size_t from, uint32_t target) {
   // Walking two lists of similar sizes, the target is usually a step or
   // two away.
   for (int steps = 0; steps < 4; ++steps, ++from) {
@@ -97,7 +109,11 @@ inline size_t Seek(const std::vector<uint32_t>& docs, size_t from, uint32_t targ
     step *= 2;
   }
   const size_t end = std::min(n, below + step + 1);
-  return std::lower_bound(docs.begin() + below + 1, docs.begin() + end, target) - docs.begin();
+  return static_cast<size_t>(std::lower_bound(docs + below + 1, docs + end, target) - docs);
+}
+
+inline size_t Seek(const std::vector<uint32_t>& docs, size_t from, uint32_t target) {
+  return Seek(docs.data(), docs.size(), from, target);
 }
 
 // The docs of the shorter list that the longer one has, seeking in the
@@ -255,6 +271,14 @@ class QueryRun {
     return out;
   }
 
+  // The term's postings with positions if they are at hand whole (read
+  // with positions earlier, by this query or a recent one); null if not.
+  std::shared_ptr<const DecodedPostings> CachedPositions(const TermPostings& term) {
+    if (term.decoded->with_positions) return term.decoded;
+    auto cached = cache_.Get(keys::Term(org_, term.term), term.decoded->doc_freq);
+    return cached != nullptr && cached->with_positions ? cached : nullptr;
+  }
+
   // Dictionary terms starting with prefix, most frequent first.
   absl::StatusOr<std::vector<std::string>> Expand(const std::string& prefix) {
     std::vector<std::pair<uint64_t, std::string>> found;
@@ -316,38 +340,82 @@ class QueryRun {
   std::map<std::string, std::unique_ptr<TermPostings>> loaded_;
 };
 
-// The candidates (ascending) containing the phrase: every term at its
-// offset from the first. terms[i] holds term i's postings with positions.
-std::vector<uint32_t> PhraseDocs(const std::vector<std::shared_ptr<const DecodedPostings>>& terms,
-                                 const std::vector<uint32_t>& offsets,
-                                 const std::vector<uint32_t>& candidates) {
-  std::vector<uint32_t> docs;
-  std::vector<size_t> at(terms.size(), 0);
-  for (uint32_t doc : candidates) {
+// Bit doc of a bitmap over doc ids (bit d of word d / 64).
+inline bool HasBit(const std::vector<uint64_t>& bits, uint32_t doc) {
+  return ((bits[doc >> 6] >> (doc & 63)) & 1) != 0;
+}
+
+// Sets match->docs to the docs (ascending) containing the phrase, every
+// term at its offset from the first, and match->term_tfs to their words'
+// frequencies. terms[i] holds term i's postings with positions. Checks the
+// docs in candidates (each with every term), or with candidates null, the
+// docs of the shortest term (every term's postings then whole): the
+// intersection and the positions in one pass. A doc outside keep (a
+// bitmap, unless empty) is skipped before its positions are read.
+void MatchPhrase(const std::vector<std::shared_ptr<const DecodedPostings>>& terms,
+                 const std::vector<uint32_t>& offsets, const std::vector<uint32_t>* candidates,
+                 const std::vector<uint64_t>& keep, ClauseMatch* match) {
+  // Raw views of the postings, and each term's place in its own: this
+  // loop runs for every doc with the phrase's rarest word.
+  struct View {
+    const uint32_t* docs;
+    size_t size;
+    const uint32_t* tfs;
+    const uint32_t* starts;
+    const uint32_t* positions;
+    uint32_t offset;  // From the first term's.
+    size_t at = 0;
+  };
+  std::vector<View> views;
+  size_t driver = 0;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const DecodedPostings& t = *terms[i];
+    views.push_back({t.docs.data(), t.docs.size(), t.tfs.data(), t.starts.data(),
+                     t.positions.data(), offsets[i] - offsets[0]});
+    if (t.docs.size() < terms[driver]->docs.size()) driver = i;
+  }
+  const std::vector<uint32_t>& to_check = candidates ? *candidates : terms[driver]->docs;
+  match->docs.clear();
+  match->term_tfs.assign(terms.size(), {});
+  const bool seek_driver = candidates != nullptr;
+  for (size_t c = 0; c < to_check.size(); ++c) {
+    const uint32_t doc = to_check[c];
+    if (!keep.empty() && ((doc >> 6) >= keep.size() || !HasBit(keep, doc))) continue;
     bool all = true;
-    for (size_t i = 0; i < terms.size() && all; ++i) {
-      at[i] = Seek(terms[i]->docs, at[i], doc);
-      all = at[i] < terms[i]->docs.size() && terms[i]->docs[at[i]] == doc;
+    for (size_t i = 0; i < views.size() && all; ++i) {
+      View& v = views[i];
+      if (!seek_driver && i == driver) {
+        v.at = c;
+        continue;
+      }
+      v.at = Seek(v.docs, v.size, v.at, doc);
+      all = v.at < v.size && v.docs[v.at] == doc;
     }
     if (!all) continue;
-    auto positions_of = [&](size_t i) {
-      const uint32_t* begin = terms[i]->positions.data() + terms[i]->starts[at[i]];
-      return std::make_pair(begin, begin + terms[i]->tfs[at[i]]);
-    };
-    const auto [first_begin, first_end] = positions_of(0);
-    for (const uint32_t* start = first_begin; start != first_end; ++start) {
-      bool match = true;
-      for (size_t i = 1; i < terms.size() && match; ++i) {
-        const auto [begin, end] = positions_of(i);
-        match = std::binary_search(begin, end, *start + offsets[i] - offsets[0]);
+    // Each later term's positions merged against the first's: both rise,
+    // and a lesson's tf is a few.
+    const View& first = views[0];
+    const uint32_t* first_begin = first.positions + first.starts[first.at];
+    const uint32_t* first_end = first_begin + first.tfs[first.at];
+    bool found = false;
+    for (const uint32_t* start = first_begin; start != first_end && !found; ++start) {
+      found = true;
+      for (size_t i = 1; i < views.size() && found; ++i) {
+        const View& v = views[i];
+        const uint32_t* begin = v.positions + v.starts[v.at];
+        const uint32_t* end = begin + v.tfs[v.at];
+        const uint32_t want = *start + v.offset;
+        while (begin != end && *begin < want) ++begin;
+        found = begin != end && *begin == want;
       }
-      if (match) {
-        docs.push_back(doc);
-        break;
+    }
+    if (found) {
+      match->docs.push_back(doc);
+      for (size_t i = 0; i < views.size(); ++i) {
+        match->term_tfs[i].push_back(views[i].tfs[views[i].at]);
       }
     }
   }
-  return docs;
 }
 
 bool Visible(const LessonIndex::Columns& columns, const DocColumn& doc, const Viewer& viewer,
@@ -476,10 +544,6 @@ void SetBits(const ValueDocs& values, std::vector<uint64_t>& bits) {
   for (size_t w = 0; w < n; ++w) bits[w] |= values.bits[w];
 }
 
-bool HasBit(const std::vector<uint64_t>& bits, uint32_t doc) {
-  return ((bits[doc >> 6] >> (doc & 63)) & 1) != 0;
-}
-
 // The docs a viewer who does not see everything may see, as a bitmap of
 // words words: those visible to all, their teams', and those they present
 // or facilitate (as Visible decides it for one doc).
@@ -534,17 +598,96 @@ bool FilterBitmap(const CompiledFilter& compiled, const LessonIndex::Columns& co
 }
 
 // The bits set in both a and b, n words each. Debian builds for the
-// baseline x86-64, which has no POPCNT instruction, and the library
-// fallback is several times slower: on x86-64 this is built twice and the
-// dynamic loader picks the POPCNT one where the processor has it.
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("popcnt", "default")))
-#endif
-int64_t
-CountCommonBits(const uint64_t* a, const uint64_t* b, size_t n) {
+// baseline x86-64, which has neither POPCNT nor AVX-512, and the library
+// fallback is several times slower: on x86-64 this is built three ways and
+// the first call picks the best the processor has. With AVX-512's vector
+// popcount a word costs a fraction of the scalar loop's (the facets of a
+// large match set AND and count thousands of bitmaps a query).
+int64_t CountCommonBitsScalar(const uint64_t* a, const uint64_t* b, size_t n) {
   int64_t count = 0;
   for (size_t w = 0; w < n; ++w) count += __builtin_popcountll(a[w] & b[w]);
   return count;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("popcnt"))) int64_t CountCommonBitsPopcnt(const uint64_t* a,
+                                                                const uint64_t* b, size_t n) {
+  int64_t count = 0;
+  for (size_t w = 0; w < n; ++w) count += __builtin_popcountll(a[w] & b[w]);
+  return count;
+}
+
+__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) int64_t CountCommonBitsAvx512(
+    const uint64_t* a, const uint64_t* b, size_t n) {
+  __m512i sum = _mm512_setzero_si512();
+  size_t w = 0;
+  for (; w + 8 <= n; w += 8) {
+    const __m512i x = _mm512_and_si512(_mm512_loadu_si512(a + w), _mm512_loadu_si512(b + w));
+    sum = _mm512_add_epi64(sum, _mm512_popcnt_epi64(x));
+  }
+  // Summed through memory: GCC 12's _mm512_reduce_add_epi64 trips
+  // -Wuninitialized inside its own header.
+  alignas(64) int64_t lanes[8];
+  _mm512_store_si512(lanes, sum);
+  int64_t count = 0;
+  for (int64_t lane : lanes) count += lane;
+  for (; w < n; ++w) count += __builtin_popcountll(a[w] & b[w]);
+  return count;
+}
+#endif
+
+int64_t CountCommonBits(const uint64_t* a, const uint64_t* b, size_t n) {
+  using Counter = int64_t (*)(const uint64_t*, const uint64_t*, size_t);
+  static const Counter counter = [] {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq")) {
+      return &CountCommonBitsAvx512;
+    }
+    if (__builtin_cpu_supports("popcnt")) return &CountCommonBitsPopcnt;
+#endif
+    return &CountCommonBitsScalar;
+  }();
+  return counter(a, b, n);
+}
+
+// before[w]: the bits set in bits' words before w.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+void CountBitsBefore(const std::vector<uint64_t>& bits, uint32_t* before) {
+  uint32_t count = 0;
+  for (size_t w = 0; w < bits.size(); ++w) {
+    before[w] = count;
+    count += static_cast<uint32_t>(__builtin_popcountll(bits[w]));
+  }
+}
+
+// Adds term's BM25 to scores[i] for each of its docs that is the i-th doc
+// set in matched (before from CountBitsBefore); norms[i] is that doc's
+// length normalization. A bit test and a popcount a posting, where
+// seeking each in the list of matches would cost a search.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+void AddScoresByRank(const TermPostings& term, const std::vector<uint64_t>& matched,
+                     const std::vector<uint32_t>& before, const std::vector<double>& norms,
+                     double* scores) {
+  const std::vector<uint32_t>& docs = term.docs();
+  const std::vector<uint32_t>& tfs = term.tfs();
+  for (size_t p = 0; p < docs.size(); ++p) {
+    const uint32_t doc = docs[p];
+    const size_t w = doc >> 6;
+    if (w >= matched.size()) break;
+    const uint64_t word = matched[w];
+    if (((word >> (doc & 63)) & 1) == 0) continue;
+    // The matches up to and including doc in its word; doc & 63 == 63
+    // makes the mask all ones (2 << 63 wraps to 0).
+    const uint64_t through = word & ((uint64_t{2} << (doc & 63)) - 1);
+    const size_t i = before[w] + static_cast<size_t>(__builtin_popcountll(through)) - 1;
+    const double tf = tfs[p];
+    scores[i] += term.idf * (tf * (kBm25K1 + 1)) / (tf + norms[i]);
+  }
 }
 
 // How many of the docs with a value are in bits.
@@ -689,6 +832,12 @@ class LessonIndex::Evaluation {
   std::unique_ptr<FacetCounts> facet_counts_;
   std::vector<double> norms_;   // BM25 length normalization of each match.
   std::vector<double> boosts_;  // Vote boost of each match.
+  // When the matches were found through bitmaps (many of them): the
+  // matches as a bitmap, and for each of its words how many matches come
+  // before it, so that a posting's place in docs_ is a bit test and a
+  // popcount rather than a search.
+  std::vector<uint64_t> matched_bits_;
+  std::vector<uint32_t> matched_before_;
 };
 
 absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::string& query_text,
@@ -714,7 +863,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   const bool filter_in_bitmap = FilterBitmap(filter, columns, words, &filter_bits);
 
   // Resolve each clause to the docs it matches.
-  std::vector<std::vector<uint32_t>> excluded;
+  std::vector<ClauseMatch> excluded;
   bool impossible = false;
   for (const QueryClause& clause : query.clauses) {
     ClauseMatch match;
@@ -725,7 +874,18 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
         if (postings == nullptr) break;
         terms.push_back(postings);
       }
-      if (terms.size() == clause.terms.size()) {
+      std::vector<std::shared_ptr<const DecodedPostings>> whole;
+      for (const TermPostings* term : terms) {
+        if (auto positions = run_->CachedPositions(*term)) whole.push_back(std::move(positions));
+      }
+      const std::vector<uint64_t> no_filter;
+      const std::vector<uint64_t>& keep = filter_in_bitmap ? filter_bits : no_filter;
+      if (terms.size() == clause.terms.size() && whole.size() == terms.size()) {
+        // Every word's positions at hand: intersection and positions in
+        // one pass, no intermediate list.
+        MatchPhrase(whole, clause.offsets, nullptr, keep, &match);
+        match.terms = terms;
+      } else if (terms.size() == clause.terms.size()) {
         // The docs with every word, then positions of those docs only.
         std::vector<const std::vector<uint32_t>*> lists;
         for (const TermPostings* term : terms) lists.push_back(&term->docs());
@@ -743,7 +903,7 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
           for (size_t i = 0; i < terms.size(); ++i) {
             ASSIGN_OR_RETURN(positions[i], run_->Positions(*terms[i], with_all));
           }
-          match.docs = PhraseDocs(positions, clause.offsets, with_all);
+          MatchPhrase(positions, clause.offsets, &with_all, no_filter, &match);
         }
         match.terms = terms;
       }
@@ -781,28 +941,37 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
       }
       std::vector<const std::vector<uint32_t>*> lists;
       for (const TermPostings* t : match.terms) lists.push_back(&t->docs());
-      if (!lists.empty()) match.docs = Union(lists);
+      if (lists.size() == 1) {
+        match.one_term = lists[0];
+      } else if (!lists.empty()) {
+        match.docs = Union(lists);
+      }
     }
     if (clause.excluded) {
-      excluded.push_back(std::move(match.docs));
+      excluded.push_back(std::move(match));
     } else {
-      if (match.docs.empty()) impossible = true;
+      if (match.matched().empty()) impossible = true;
       for (const TermPostings* t : match.terms) matched_terms_.insert(t->term);
       positive_.push_back(std::move(match));
     }
   }
 
-  std::vector<uint32_t> candidates;
+  // The docs every positive clause matches: a lone clause's own list.
+  std::vector<uint32_t> intersection;
+  const std::vector<uint32_t>* candidate_list = &intersection;
   if (!impossible) {
     if (positive_.empty()) {
-      candidates.reserve(columns.docs.size());
-      for (uint32_t doc = 1; doc < columns.next_doc(); ++doc) candidates.push_back(doc);
+      intersection.reserve(columns.docs.size());
+      for (uint32_t doc = 1; doc < columns.next_doc(); ++doc) intersection.push_back(doc);
+    } else if (positive_.size() == 1) {
+      candidate_list = &positive_[0].matched();
     } else {
       std::vector<const std::vector<uint32_t>*> lists;
-      for (const ClauseMatch& m : positive_) lists.push_back(&m.docs);
-      candidates = IntersectAll(std::move(lists));
+      for (const ClauseMatch& m : positive_) lists.push_back(&m.matched());
+      intersection = IntersectAll(std::move(lists));
     }
   }
+  const std::vector<uint32_t>& candidates = *candidate_list;
   std::vector<uint32_t> viewer_teams;
   for (const std::string& team : viewer.team_ids) {
     if (uint32_t id = columns.dictionary.Find(team)) viewer_teams.push_back(id);
@@ -814,11 +983,16 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     norms_.reserve(candidates.size());
     boosts_.reserve(candidates.size());
   }
+  // BM25's length normalization of a doc is norm_base + norm_per_length *
+  // its length, computed the same way whichever way the matches are found.
+  const double norm_base = kBm25K1 * (1 - kBm25B);
+  const double norm_per_length = kBm25K1 * kBm25B / avg_length;
   std::vector<size_t> excluded_at(excluded.size(), 0);
   auto is_excluded = [&](uint32_t doc) {
     for (size_t e = 0; e < excluded.size(); ++e) {
-      excluded_at[e] = Seek(excluded[e], excluded_at[e], doc);
-      if (excluded_at[e] < excluded[e].size() && excluded[e][excluded_at[e]] == doc) return true;
+      const std::vector<uint32_t>& docs = excluded[e].matched();
+      excluded_at[e] = Seek(docs, excluded_at[e], doc);
+      if (excluded_at[e] < docs.size() && docs[excluded_at[e]] == doc) return true;
     }
     return false;
   };
@@ -831,18 +1005,34 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
     if (!viewer.sees_everything) {
       visible = VisibleBitmap(columns, viewer_teams, viewer_user, words);
     }
-    std::vector<uint64_t> matched(words, 0);
+    // Filled by index, not push_back: this runs for every match of the
+    // largest match sets.
+    matched_bits_.assign(words, 0);
+    std::vector<uint64_t>& matched = matched_bits_;
+    docs_.resize(candidates.size());
+    norms_.resize(candidates.size());
+    boosts_.resize(candidates.size());
+    const uint32_t next_doc = columns.next_doc();
+    size_t kept = 0;
     for (uint32_t doc : candidates) {
-      if (doc >= columns.next_doc()) continue;  // Published after the refresh.
-      if (is_excluded(doc)) continue;
+      if (doc >= next_doc) break;  // Published after the refresh, as all after it.
+      if (!excluded.empty() && is_excluded(doc)) continue;
       if (!visible.empty() && !HasBit(visible, doc)) continue;
       if (!filter_bits.empty() && !HasBit(filter_bits, doc)) continue;
-      if (columns.votes[doc - 1] < min_votes) continue;
+      const LengthAndVotes bm25 = columns.bm25[doc - 1];
+      const int32_t votes = bm25.votes;
+      if (votes < min_votes) continue;
       matched[doc >> 6] |= uint64_t{1} << (doc & 63);
-      docs_.push_back(doc);
-      norms_.push_back(kBm25K1 * (1 - kBm25B + kBm25B * columns.lengths[doc - 1] / avg_length));
-      boosts_.push_back(VoteBoost(columns.votes[doc - 1]));
+      docs_[kept] = doc;
+      norms_[kept] = norm_base + norm_per_length * bm25.length;
+      boosts_[kept] = VoteBoost(votes);
+      ++kept;
     }
+    docs_.resize(kept);
+    norms_.resize(kept);
+    boosts_.resize(kept);
+    matched_before_.resize(words);
+    CountBitsBefore(matched, matched_before_.data());
     auto count = [&](ValueField field, int64_t* counts, size_t size) {
       const std::vector<ValueDocs>& by_id = columns.value_docs[field];
       for (size_t id = 1; id < by_id.size() && id < size; ++id) {
@@ -878,13 +1068,13 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
       docs_.push_back(doc);
       if (for_ranking) {
         facet_counts_->Add(columns, column);
-        norms_.push_back(kBm25K1 * (1 - kBm25B + kBm25B * column.length / avg_length));
+        norms_.push_back(norm_base + norm_per_length * column.length);
         boosts_.push_back(VoteBoost(column.votes));
       }
     }
   }
   for (auto& [index, correction] : pending_corrections_) {
-    for (uint32_t doc : positive_[index].docs) {
+    for (uint32_t doc : positive_[index].matched()) {
       if (doc < columns.next_doc() &&
           Visible(columns, columns.Doc(doc), viewer, viewer_teams, viewer_user)) {
         corrections_.push_back(std::move(correction));
@@ -902,13 +1092,28 @@ std::vector<double> LessonIndex::Evaluation::Scores() const {
   // shorter, seeking in the longer (a prefix's rare expansions cost their
   // own few postings, not a pass over every match).
   for (const ClauseMatch& clause : positive_) {
+    if (!clause.term_tfs.empty()) {
+      // A phrase: its words' frequencies were kept with its docs, of
+      // which the matches are a subset.
+      size_t j = 0;
+      for (size_t i = 0; i < docs_.size(); ++i) {
+        j = Seek(clause.matched(), j, docs_[i]);
+        for (size_t t = 0; t < clause.terms.size(); ++t) {
+          const double tf = clause.term_tfs[t][j];
+          scores[i] += clause.terms[t]->idf * (tf * (kBm25K1 + 1)) / (tf + norms_[i]);
+        }
+      }
+      continue;
+    }
     for (const TermPostings* term : clause.terms) {
       const std::vector<uint32_t>& docs = term->docs();
       auto add = [&](size_t i, size_t p) {
         double tf = term->tfs()[p];
         scores[i] += term->idf * (tf * (kBm25K1 + 1)) / (tf + norms_[i]);
       };
-      if (docs.size() < docs_.size()) {
+      if (!matched_bits_.empty()) {
+        AddScoresByRank(*term, matched_bits_, matched_before_, norms_, scores.data());
+      } else if (docs.size() < docs_.size()) {
         size_t i = 0;
         for (size_t p = 0; p < docs.size(); ++p) {
           i = Seek(docs_, i, docs[p]);
@@ -1155,7 +1360,7 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
       for (size_t i = 0; i < term->docs().size(); ++i) {
         uint32_t d = term->docs()[i];
         if (d >= columns.next_doc()) continue;
-        double norm = kBm25K1 * (1 - kBm25B + kBm25B * columns.lengths[d - 1] / avg_length);
+        double norm = kBm25K1 * (1 - kBm25B + kBm25B * columns.bm25[d - 1].length / avg_length);
         if (scores[d] == 0.0f) touched.push_back(d);
         double tf = term->tfs()[i];
         scores[d] += static_cast<float>(term->idf * (tf * (kBm25K1 + 1)) / (tf + norm));
@@ -1174,7 +1379,7 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
     }
     for (uint32_t doc : touched) {
       if (!visible.empty() && !HasBit(visible, doc)) continue;
-      top.emplace_back(scores[doc] * VoteBoost(columns.votes[doc - 1]), doc);
+      top.emplace_back(scores[doc] * VoteBoost(columns.bm25[doc - 1].votes), doc);
     }
   }
   size_t k = std::min(top.size(), max_results);
