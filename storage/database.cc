@@ -20,8 +20,8 @@ namespace retro::storage {
 namespace {
 
 const char* const kTableNames[kTableCount] = {
-    "directory", "sessions", "annotations", "action_items", "votes",      "events",
-    "requests",  "lessons",  "postings",    "terms",        "doc_values", "queries",
+    "directory", "sessions", "annotations", "action_items", "votes",   "events",      "requests",
+    "lessons",   "postings", "terms",       "doc_values",   "queries", "index_stats",
 };
 
 rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
@@ -102,8 +102,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   dense_table_options.block_size = 64 << 10;
   rocksdb::ColumnFamilyOptions dense_cf_options = cf_options;
   dense_cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(dense_table_options));
-  dense_cf_options.compression = rocksdb::kZSTD;
-  dense_cf_options.compression_opts.level = 9;
+  // Only the last level is zstd: flushes and the compactions above it
+  // (most of the rewriting while lessons pour in) use LZ4, at a fraction
+  // of zstd 9's CPU, and what stays ends up compacted into the last level.
+  dense_cf_options.compression = rocksdb::kLZ4Compression;
+  dense_cf_options.bottommost_compression = rocksdb::kZSTD;
+  dense_cf_options.bottommost_compression_opts.level = 9;
+  dense_cf_options.bottommost_compression_opts.enabled = true;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);

@@ -43,8 +43,9 @@ enum class Table {
   kTerms,
   kDocValues,
   kQueries,
+  kIndexStats,
 };
-inline constexpr int kTableCount = 12;
+inline constexpr int kTableCount = 13;
 
 struct DatabaseOptions {
   // The data directory; created when missing.

@@ -7,11 +7,14 @@
 #include <unicode/unistr.h>
 #include <unicode/utext.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 
 namespace retro::index {
 namespace {
@@ -40,10 +43,16 @@ const absl::flat_hash_set<std::string>& StopWords() {
   return *words;
 }
 
+// Stems remembered per thread: a language's words repeat (Zipf), and
+// Snowball's answer for a word never changes. Bounded, and cleared when
+// full, so a flood of made-up words costs at most this many entries.
+constexpr size_t kMaxCachedStems = 16384;
+
 // Per-thread ICU break iterator and Snowball stemmer: neither is thread-safe.
 struct ThreadState {
   std::unique_ptr<icu::BreakIterator> words;
   sb_stemmer* stemmer = nullptr;
+  absl::flat_hash_map<std::string, std::string> stems;
   ThreadState() {
     UErrorCode status = U_ZERO_ERROR;
     words.reset(icu::BreakIterator::createWordInstance(icu::Locale::getEnglish(), status));
@@ -69,6 +78,13 @@ const Analyzer& Analyzer::English() {
 }
 
 std::string Analyzer::Fold(absl::string_view word) const {
+  // ASCII is most words, and for it folding is exactly lower-casing: the
+  // only ASCII characters Unicode case folding changes are A-Z, NFD changes
+  // none, and none is a combining mark. Only other words go through ICU.
+  if (std::all_of(word.begin(), word.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    return absl::AsciiStrToLower(word);
+  }
   UErrorCode status = U_ZERO_ERROR;
   icu::UnicodeString text = icu::UnicodeString::fromUTF8(
       icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
@@ -88,11 +104,17 @@ std::string Analyzer::Fold(absl::string_view word) const {
 }
 
 std::string Analyzer::Stem(absl::string_view folded) const {
-  sb_stemmer* stemmer = State().stemmer;
-  const sb_symbol* stem = sb_stemmer_stem(
-      stemmer, reinterpret_cast<const sb_symbol*>(folded.data()), static_cast<int>(folded.size()));
-  if (stem == nullptr) return std::string(folded);
-  return std::string(reinterpret_cast<const char*>(stem), sb_stemmer_length(stemmer));
+  ThreadState& state = State();
+  if (auto it = state.stems.find(folded); it != state.stems.end()) return it->second;
+  const sb_symbol* stem =
+      sb_stemmer_stem(state.stemmer, reinterpret_cast<const sb_symbol*>(folded.data()),
+                      static_cast<int>(folded.size()));
+  std::string out = stem == nullptr ? std::string(folded)
+                                    : std::string(reinterpret_cast<const char*>(stem),
+                                                  sb_stemmer_length(state.stemmer));
+  if (state.stems.size() >= kMaxCachedStems) state.stems.clear();
+  state.stems.emplace(folded, out);
+  return out;
 }
 
 bool Analyzer::IsStopWord(absl::string_view folded) const { return StopWords().contains(folded); }

@@ -7,11 +7,14 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/database.h"
 #include "storage/index/index_records.pb.h"
 #include "storage/index/lesson_index.h"
 
@@ -203,6 +206,17 @@ class PostingCache {
   std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // Most recent first.
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
+
+// An organization's index totals (BM25's corpus statistics and the next
+// doc id), rewritten with every indexed batch. They live in their own
+// column family: in doc_values, which they shared until 2026-12-01, the
+// one key rewritten by every batch made each of its files overlap all the
+// others, so none could move down a level without being rewritten and
+// recompressed. An index written before then has them in doc_values,
+// where they are read (and *legacy set) until the next write moves them.
+absl::StatusOr<std::optional<IndexStats>> ReadIndexStats(storage::Database& database,
+                                                         const std::string& org_id,
+                                                         bool* legacy = nullptr);
 
 // The MinHash signature of a set of terms (deterministic across runs).
 std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms);

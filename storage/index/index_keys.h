@@ -33,7 +33,8 @@ inline std::string Doc(absl::string_view org, uint32_t doc) {
   return absl::StrCat(DocPrefix(org), BigEndian32(doc));
 }
 inline uint32_t DocOf(absl::string_view key) { return Last32(key); }
-// "doc_values": org \0 's'.
+// "index_stats" (and "doc_values" in indexes written before 2026-12-01):
+// org \0 's'.
 inline std::string Stats(absl::string_view org) {
   return absl::StrCat(org, absl::string_view("\0s", 2));
 }

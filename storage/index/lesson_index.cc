@@ -162,6 +162,19 @@ uint64_t SplitMix(uint64_t x) {
 
 }  // namespace
 
+absl::StatusOr<std::optional<IndexStats>> ReadIndexStats(Database& database,
+                                                         const std::string& org_id, bool* legacy) {
+  if (legacy != nullptr) *legacy = false;
+  ASSIGN_OR_RETURN(
+      std::optional<IndexStats> stats,
+      storage::GetRecord<IndexStats>(database, Table::kIndexStats, keys::Stats(org_id)));
+  if (stats) return stats;
+  ASSIGN_OR_RETURN(
+      stats, storage::GetRecord<IndexStats>(database, Table::kDocValues, keys::Stats(org_id)));
+  if (stats && legacy != nullptr) *legacy = true;
+  return stats;
+}
+
 std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
   std::vector<uint32_t> signature(kMinHashes, 0xffffffffu);
   for (const std::string& term : terms) {
@@ -278,12 +291,55 @@ absl::Status LessonIndex::IndexLessons(
     const std::vector<std::pair<uint32_t, const retro::v1::Lesson*>>& docs, IndexStats* stats,
     Database::Batch& batch) {
   const Analyzer& analyzer = Analyzer::English();
-  // Text analysis (ICU word breaks and case folding, Snowball) is most of
-  // indexing's CPU, and each lesson's is its own: a large batch (a
-  // rebuild, a bulk import) is analysed on two threads.
-  std::vector<std::vector<Token>> analyzed(docs.size());
+  // Each lesson's own part: its words (ICU word breaks and case folding,
+  // Snowball), its postings and its doc values record. This is most of
+  // indexing's CPU and needs nothing from the other lessons, so a large
+  // batch (a rebuild, a bulk import) does it on two threads; the postings
+  // are then gathered by term in doc order on this one.
+  struct LessonPart {
+    // Its distinct terms, in order of first occurrence, each with its
+    // posting and the written form of that first occurrence.
+    std::vector<std::pair<std::string, Posting>> terms;
+    std::vector<std::string> first_forms;
+    uint32_t length = 0;
+    std::string doc_values;
+  };
+  std::vector<LessonPart> parts(docs.size());
   auto analyze = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) analyzed[i] = analyzer.Analyze(docs[i].second->text());
+    absl::flat_hash_map<absl::string_view, size_t> by_term;  // Index in part.terms.
+    for (size_t i = begin; i < end; ++i) {
+      const auto& [doc, lesson] = docs[i];
+      LessonPart& part = parts[i];
+      const std::vector<Token> tokens = analyzer.Analyze(lesson->text());
+      part.length = static_cast<uint32_t>(tokens.size());
+      by_term.clear();
+      for (const Token& token : tokens) {
+        auto [it, added] = by_term.try_emplace(token.term, part.terms.size());
+        if (added) {
+          Posting& posting = part.terms.emplace_back(token.term, Posting()).second;
+          posting.doc = doc;
+          posting.length = part.length;
+          part.first_forms.push_back(token.folded);
+        }
+        Posting& posting = part.terms[it->second].second;
+        ++posting.tf;
+        posting.positions.push_back(token.position);
+      }
+      std::vector<std::string> drivers(lesson->facilitators().begin(),
+                                       lesson->facilitators().end());
+      if (!lesson->presenter().empty()) drivers.push_back(lesson->presenter());
+      DocValues values = ValuesOf(*lesson, part.length, drivers);
+      std::vector<std::string> terms;
+      terms.reserve(part.terms.size());
+      for (const auto& [term, posting] : part.terms) terms.push_back(term);
+      std::string low16;
+      for (uint32_t h : MinHashOf(terms)) {
+        low16.push_back(static_cast<char>(h & 0xff));
+        low16.push_back(static_cast<char>((h >> 8) & 0xff));
+      }
+      values.set_minhash_low16(std::move(low16));
+      part.doc_values = values.SerializeAsString();
+    }
   };
   if (docs.size() >= kParallelAnalysisMinLessons) {
     const size_t half = docs.size() / 2;
@@ -296,47 +352,20 @@ absl::Status LessonIndex::IndexLessons(
 
   absl::flat_hash_map<std::string, std::vector<Posting>> postings;
   absl::flat_hash_map<std::string, std::string> display;
-  absl::flat_hash_map<absl::string_view, Posting> by_term;  // One lesson's.
   for (size_t i = 0; i < docs.size(); ++i) {
-    const auto& [doc, lesson] = docs[i];
-    const std::vector<Token>& tokens = analyzed[i];
-    by_term.clear();
-    for (const Token& token : tokens) {
-      Posting& posting = by_term[token.term];
-      posting.doc = doc;
-      posting.length = static_cast<uint32_t>(tokens.size());
-      ++posting.tf;
-      posting.positions.push_back(token.position);
-    }
-    std::vector<std::string> terms;
-    terms.reserve(by_term.size());
-    for (auto& [term, posting] : by_term) {
-      terms.emplace_back(term);
-      auto [it, added] = postings.try_emplace(terms.back());
-      if (added) {
-        // The written form of the term's first occurrence, for corrections.
-        for (const Token& token : tokens) {
-          if (token.term == term) {
-            display.try_emplace(terms.back(), token.folded);
-            break;
-          }
-        }
-      }
+    const uint32_t doc = docs[i].first;
+    LessonPart& part = parts[i];
+    for (size_t t = 0; t < part.terms.size(); ++t) {
+      auto& [term, posting] = part.terms[t];
+      auto [it, added] = postings.try_emplace(term);
+      // The written form of the term's first occurrence, for corrections.
+      if (added) display.try_emplace(term, std::move(part.first_forms[t]));
       it->second.push_back(std::move(posting));
     }
     stats->set_doc_count(stats->doc_count() + 1);
-    stats->set_total_length(stats->total_length() + tokens.size());
+    stats->set_total_length(stats->total_length() + part.length);
     stats->set_next_doc(std::max(stats->next_doc(), doc + 1));
-    std::vector<std::string> drivers(lesson->facilitators().begin(), lesson->facilitators().end());
-    if (!lesson->presenter().empty()) drivers.push_back(lesson->presenter());
-    DocValues values = ValuesOf(*lesson, static_cast<uint32_t>(tokens.size()), drivers);
-    std::string low16;
-    for (uint32_t h : MinHashOf(terms)) {
-      low16.push_back(static_cast<char>(h & 0xff));
-      low16.push_back(static_cast<char>((h >> 8) & 0xff));
-    }
-    values.set_minhash_low16(std::move(low16));
-    batch.Put(Table::kDocValues, keys::Doc(org_id, doc), values.SerializeAsString());
+    batch.Put(Table::kDocValues, keys::Doc(org_id, doc), part.doc_values);
   }
 
   for (auto& [term, added] : postings) {
@@ -377,7 +406,7 @@ absl::Status LessonIndex::IndexLessons(
                 EncodeBlock(chunk));
     }
   }
-  batch.Put(Table::kDocValues, keys::Stats(org_id), stats->SerializeAsString());
+  batch.Put(Table::kIndexStats, keys::Stats(org_id), stats->SerializeAsString());
   return absl::OkStatus();
 }
 
@@ -386,9 +415,11 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
                                            Database::Batch batch) {
   OrgState& state = StateFor(org_id);
   absl::MutexLock write_lock(&state.write_mu);
-  ASSIGN_OR_RETURN(
-      std::optional<IndexStats> stored,
-      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+  bool legacy_stats = false;
+  ASSIGN_OR_RETURN(std::optional<IndexStats> stored,
+                   ReadIndexStats(database_, org_id, &legacy_stats));
+  // Moved out of doc_values (see ReadIndexStats) by this write.
+  if (legacy_stats) batch.Delete(Table::kDocValues, keys::Stats(org_id));
   IndexStats stats = stored.value_or(IndexStats());
   if (stats.next_doc() == 0) stats.set_next_doc(1);
   std::vector<std::pair<uint32_t, const retro::v1::Lesson*>> docs;
@@ -426,6 +457,7 @@ absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>&
     clear.DeleteRange(Table::kPostings, begin, end);
     clear.DeleteRange(Table::kTerms, begin, end);
     clear.DeleteRange(Table::kDocValues, begin, end);
+    clear.Delete(Table::kIndexStats, keys::Stats(org_id));
     RETURN_IF_ERROR(database_.Write(clear));
     {
       absl::MutexLock lock(&state.columns_mu);
@@ -474,9 +506,7 @@ absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>&
 }
 
 absl::Status LessonIndex::Refresh(const std::string& org_id, OrgState& state) {
-  ASSIGN_OR_RETURN(
-      std::optional<IndexStats> stats,
-      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+  ASSIGN_OR_RETURN(std::optional<IndexStats> stats, ReadIndexStats(database_, org_id));
   uint32_t next_doc = stats ? stats->next_doc() : 1;
   {
     absl::ReaderMutexLock lock(&state.columns_mu);

@@ -5,7 +5,8 @@
 //   lessons     org \0 'd' doc        -> retro.v1.Lesson (stored fields)
 //   postings    org \0 term \0 doc    -> PostingBlock (first doc of the block)
 //   terms       org \0 term           -> TermInfo (document frequency)
-//   doc_values  org \0 'd' doc        -> DocValues;  org \0 's' -> IndexStats
+//   doc_values  org \0 'd' doc        -> DocValues
+//   index_stats org \0 's'            -> IndexStats
 // Every organization has its own key range: a query of one organization
 // cannot touch another's postings.
 //

@@ -11,6 +11,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "storage/index/index_keys.h"
+#include "storage/index/index_records.pb.h"
 #include "tests/testing/temp_dir.h"
 
 namespace retro::index {
@@ -400,6 +402,34 @@ TEST_F(LessonIndexTest, RecurringLessonsClusterNearDuplicatesFromDistinctDeals) 
   ASSERT_TRUE(recurring.ok()) << recurring.status();
   ASSERT_EQ(recurring->size(), 1u);
   EXPECT_EQ((*recurring)[0].deal_count(), 5);
+}
+
+// Indexes written before 2026-12-01 keep their totals in doc_values: they
+// are read there, and the next write moves them to index_stats.
+TEST_F(LessonIndexTest, TotalsWrittenInTheOldPlaceAreReadAndMoved) {
+  Publish({{"s1", "pricing objection handled late"}, {"s2", "pricing page confused buyers"}});
+  const std::string key = keys::Stats("acme");
+  auto stats = database_->Get(storage::Table::kIndexStats, key);
+  ASSERT_TRUE(stats.ok() && stats->has_value());
+  storage::Database::Batch to_old_place;
+  to_old_place.Put(storage::Table::kDocValues, key, **stats);
+  to_old_place.Delete(storage::Table::kIndexStats, key);
+  ASSERT_TRUE(database_->Write(to_old_place).ok());
+
+  // A fresh index (a restarted server) over the old layout.
+  index_ = std::make_unique<LessonIndex>(*database_);
+  EXPECT_EQ(Matches("pricing").size(), 2u);
+  Publish({{"s3", "pricing discount came too early"}});
+  EXPECT_EQ(Matches("pricing").size(), 3u);
+  auto moved = database_->Get(storage::Table::kIndexStats, key);
+  ASSERT_TRUE(moved.ok() && moved->has_value());
+  IndexStats totals;
+  ASSERT_TRUE(totals.ParseFromString(**moved));
+  EXPECT_EQ(totals.doc_count(), 3u);
+  EXPECT_EQ(totals.next_doc(), 4u);
+  auto old_place = database_->Get(storage::Table::kDocValues, key);
+  ASSERT_TRUE(old_place.ok());
+  EXPECT_FALSE(old_place->has_value());
 }
 
 }  // namespace

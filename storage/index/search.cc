@@ -843,9 +843,7 @@ class LessonIndex::Evaluation {
 absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::string& query_text,
                                           const retro::v1::LessonFilter& filter_request,
                                           bool for_ranking) {
-  ASSIGN_OR_RETURN(
-      std::optional<IndexStats> stats,
-      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id_)));
+  ASSIGN_OR_RETURN(std::optional<IndexStats> stats, ReadIndexStats(database_, org_id_));
   uint64_t doc_count = stats ? stats->doc_count() : 0;
   double avg_length = doc_count == 0 ? 1.0 : static_cast<double>(stats->total_length()) / doc_count;
   run_ = std::make_unique<QueryRun>(database_, cache_, org_id_, doc_count, avg_length);
@@ -1326,9 +1324,7 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
                                                                      size_t max_results) {
   OrgState& state = StateFor(org_id);
   RETURN_IF_ERROR(Refresh(org_id, state));
-  ASSIGN_OR_RETURN(
-      std::optional<IndexStats> stats,
-      storage::GetRecord<IndexStats>(database_, Table::kDocValues, keys::Stats(org_id)));
+  ASSIGN_OR_RETURN(std::optional<IndexStats> stats, ReadIndexStats(database_, org_id));
   std::vector<SearchResults::Hit> hits;
   if (!stats || stats->doc_count() == 0) return hits;
   double avg_length = static_cast<double>(stats->total_length()) / stats->doc_count();
