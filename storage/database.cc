@@ -102,13 +102,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   dense_table_options.block_size = 64 << 10;
   rocksdb::ColumnFamilyOptions dense_cf_options = cf_options;
   dense_cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(dense_table_options));
-  // Only the last level is zstd: flushes and the compactions above it
-  // (most of the rewriting while lessons pour in) use LZ4, at a fraction
-  // of zstd 9's CPU, and what stays ends up compacted into the last level.
-  dense_cf_options.compression = rocksdb::kLZ4Compression;
-  dense_cf_options.bottommost_compression = rocksdb::kZSTD;
-  dense_cf_options.bottommost_compression_opts.level = 9;
-  dense_cf_options.bottommost_compression_opts.enabled = true;
+  dense_cf_options.compression = rocksdb::kZSTD;
+  dense_cf_options.compression_opts.level = 9;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
