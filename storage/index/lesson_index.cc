@@ -312,6 +312,8 @@ absl::Status LessonIndex::IndexLessons(
       LessonPart& part = parts[i];
       const std::vector<Token> tokens = analyzer.Analyze(lesson->text());
       part.length = static_cast<uint32_t>(tokens.size());
+      part.terms.reserve(tokens.size());
+      part.first_forms.reserve(tokens.size());
       by_term.clear();
       for (const Token& token : tokens) {
         auto [it, added] = by_term.try_emplace(token.term, part.terms.size());
