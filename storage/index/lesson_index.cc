@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -162,6 +163,86 @@ uint64_t SplitMix(uint64_t x) {
 
 }  // namespace
 
+namespace {
+
+// One lesson's part of an indexed batch, built on an analysis thread.
+struct LessonPart {
+  // Its distinct terms, in order of first occurrence, each with its
+  // posting and the written form of that first occurrence.
+  std::vector<std::pair<std::string, Posting>> terms;
+  std::vector<std::string> first_forms;
+  uint32_t length = 0;
+  std::string doc_values;
+};
+
+// What a share of a batch's terms adds to the index: each term's TermInfo
+// and its posting blocks, as (key, value) to put.
+struct TermWrites {
+  std::vector<std::pair<std::string, std::string>> terms;
+  std::vector<std::pair<std::string, std::string>> blocks;
+};
+
+// Gathers the postings of the terms in share (of shares, by hash) from
+// every part, in doc order (taking them from the parts), and encodes them:
+// each term's last stored block is filled before new ones start. Reads
+// the database only, so shares may run on different threads.
+absl::Status GatherTerms(Database& database, const std::string& org_id,
+                         std::vector<LessonPart>& parts, size_t share, size_t shares,
+                         TermWrites* out) {
+  absl::flat_hash_map<std::string, std::vector<Posting>> postings;
+  absl::flat_hash_map<std::string, std::string> display;
+  const absl::Hash<absl::string_view> hash;
+  for (LessonPart& part : parts) {
+    for (size_t t = 0; t < part.terms.size(); ++t) {
+      auto& [term, posting] = part.terms[t];
+      if (shares > 1 && hash(term) % shares != share) continue;
+      auto [it, added] = postings.try_emplace(term);
+      // The written form of the term's first occurrence, for corrections.
+      if (added) display.try_emplace(term, std::move(part.first_forms[t]));
+      it->second.push_back(std::move(posting));
+    }
+  }
+  for (auto& [term, added] : postings) {
+    ASSIGN_OR_RETURN(
+        std::optional<TermInfo> info_record,
+        storage::GetRecord<TermInfo>(database, Table::kTerms, keys::Term(org_id, term)));
+    TermInfo info = info_record.value_or(TermInfo());
+    info.set_doc_freq(info.doc_freq() + added.size());
+    if (info.display().empty()) info.set_display(display[term]);
+    out->terms.emplace_back(keys::Term(org_id, term), info.SerializeAsString());
+
+    // Fill the term's last block before starting new ones.
+    std::vector<Posting> pending;
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> last_key,
+        database.LastKeyWithPrefix(Table::kPostings, keys::PostingPrefix(org_id, term)));
+    if (last_key) {
+      uint32_t first_doc = keys::BlockFirstDoc(*last_key);
+      ASSIGN_OR_RETURN(std::optional<std::string> block, database.Get(Table::kPostings, *last_key));
+      BlockHeader header;
+      if (!block || !DecodeBlockHeader(*block, first_doc, &header)) {
+        return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
+      }
+      if (header.count < kBlockSize) {
+        if (!DecodeBlock(*block, first_doc, /*with_positions=*/true, &pending)) {
+          return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
+        }
+        for (Posting& p : pending) p.length = header.min_length;
+      }
+    }
+    for (Posting& p : added) pending.push_back(std::move(p));
+    for (size_t begin = 0; begin < pending.size(); begin += kBlockSize) {
+      size_t end = std::min(pending.size(), begin + kBlockSize);
+      std::vector<Posting> chunk(std::make_move_iterator(pending.begin() + begin),
+                                 std::make_move_iterator(pending.begin() + end));
+      out->blocks.emplace_back(keys::Posting(org_id, term, chunk.front().doc), EncodeBlock(chunk));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<IndexStats>> ReadIndexStats(Database& database,
                                                          const std::string& org_id, bool* legacy) {
   if (legacy != nullptr) *legacy = false;
@@ -296,14 +377,6 @@ absl::Status LessonIndex::IndexLessons(
   // indexing's CPU and needs nothing from the other lessons, so a large
   // batch (a rebuild, a bulk import) does it on two threads; the postings
   // are then gathered by term in doc order on this one.
-  struct LessonPart {
-    // Its distinct terms, in order of first occurrence, each with its
-    // posting and the written form of that first occurrence.
-    std::vector<std::pair<std::string, Posting>> terms;
-    std::vector<std::string> first_forms;
-    uint32_t length = 0;
-    std::string doc_values;
-  };
   std::vector<LessonPart> parts(docs.size());
   auto analyze = [&](size_t begin, size_t end) {
     absl::flat_hash_map<absl::string_view, size_t> by_term;  // Index in part.terms.
@@ -352,61 +425,32 @@ absl::Status LessonIndex::IndexLessons(
     analyze(0, docs.size());
   }
 
-  absl::flat_hash_map<std::string, std::vector<Posting>> postings;
-  absl::flat_hash_map<std::string, std::string> display;
   for (size_t i = 0; i < docs.size(); ++i) {
-    const uint32_t doc = docs[i].first;
-    LessonPart& part = parts[i];
-    for (size_t t = 0; t < part.terms.size(); ++t) {
-      auto& [term, posting] = part.terms[t];
-      auto [it, added] = postings.try_emplace(term);
-      // The written form of the term's first occurrence, for corrections.
-      if (added) display.try_emplace(term, std::move(part.first_forms[t]));
-      it->second.push_back(std::move(posting));
-    }
+    const LessonPart& part = parts[i];
     stats->set_doc_count(stats->doc_count() + 1);
     stats->set_total_length(stats->total_length() + part.length);
-    stats->set_next_doc(std::max(stats->next_doc(), doc + 1));
-    batch.Put(Table::kDocValues, keys::Doc(org_id, doc), part.doc_values);
+    stats->set_next_doc(std::max(stats->next_doc(), docs[i].first + 1));
+    batch.Put(Table::kDocValues, keys::Doc(org_id, docs[i].first), part.doc_values);
   }
-
-  for (auto& [term, added] : postings) {
-    ASSIGN_OR_RETURN(
-        std::optional<TermInfo> info_record,
-        storage::GetRecord<TermInfo>(database_, Table::kTerms, keys::Term(org_id, term)));
-    TermInfo info = info_record.value_or(TermInfo());
-    info.set_doc_freq(info.doc_freq() + added.size());
-    if (info.display().empty()) info.set_display(display[term]);
-    batch.Put(Table::kTerms, keys::Term(org_id, term), info.SerializeAsString());
-
-    // Fill the term's last block before starting new ones.
-    std::vector<Posting> pending;
-    ASSIGN_OR_RETURN(
-        std::optional<std::string> last_key,
-        database_.LastKeyWithPrefix(Table::kPostings, keys::PostingPrefix(org_id, term)));
-    if (last_key) {
-      uint32_t first_doc = keys::BlockFirstDoc(*last_key);
-      ASSIGN_OR_RETURN(std::optional<std::string> block,
-                       database_.Get(Table::kPostings, *last_key));
-      BlockHeader header;
-      if (!block || !DecodeBlockHeader(*block, first_doc, &header)) {
-        return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
-      }
-      if (header.count < kBlockSize) {
-        if (!DecodeBlock(*block, first_doc, /*with_positions=*/true, &pending)) {
-          return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
-        }
-        for (Posting& p : pending) p.length = header.min_length;
-      }
-    }
-    for (Posting& p : added) pending.push_back(std::move(p));
-    for (size_t begin = 0; begin < pending.size(); begin += kBlockSize) {
-      size_t end = std::min(pending.size(), begin + kBlockSize);
-      std::vector<Posting> chunk(std::make_move_iterator(pending.begin() + begin),
-                                 std::make_move_iterator(pending.begin() + end));
-      batch.Put(Table::kPostings, keys::Posting(org_id, term, chunk.front().doc),
-                EncodeBlock(chunk));
-    }
+  // The postings by term: a large batch's terms in two shares, gathered
+  // and encoded on two threads.
+  const size_t shares = docs.size() >= kParallelAnalysisMinLessons ? 2 : 1;
+  std::vector<TermWrites> writes(shares);
+  std::vector<absl::Status> gathered(shares);
+  auto gather = [&](size_t share) {
+    gathered[share] = GatherTerms(database_, org_id, parts, share, shares, &writes[share]);
+  };
+  if (shares > 1) {
+    std::thread helper(gather, 1);
+    gather(0);
+    helper.join();
+  } else {
+    gather(0);
+  }
+  for (size_t share = 0; share < shares; ++share) {
+    RETURN_IF_ERROR(gathered[share]);
+    for (const auto& [key, value] : writes[share].terms) batch.Put(Table::kTerms, key, value);
+    for (const auto& [key, value] : writes[share].blocks) batch.Put(Table::kPostings, key, value);
   }
   batch.Put(Table::kIndexStats, keys::Stats(org_id), stats->SerializeAsString());
   return absl::OkStatus();
