@@ -245,15 +245,18 @@ absl::Status GatherTerms(Database& database, const std::string& org_id,
 
 absl::StatusOr<std::optional<IndexStats>> ReadIndexStats(Database& database,
                                                          const std::string& org_id, bool* legacy) {
-  if (legacy != nullptr) *legacy = false;
+  // The old place first: the write that moves the totals adds the new key
+  // and deletes the old one atomically, so whenever it lands between the
+  // two reads, one of them still sees a copy (reading the new place first
+  // could miss both).
+  ASSIGN_OR_RETURN(
+      std::optional<IndexStats> old_place,
+      storage::GetRecord<IndexStats>(database, Table::kDocValues, keys::Stats(org_id)));
+  if (legacy != nullptr) *legacy = old_place.has_value();
   ASSIGN_OR_RETURN(
       std::optional<IndexStats> stats,
       storage::GetRecord<IndexStats>(database, Table::kIndexStats, keys::Stats(org_id)));
-  if (stats) return stats;
-  ASSIGN_OR_RETURN(
-      stats, storage::GetRecord<IndexStats>(database, Table::kDocValues, keys::Stats(org_id)));
-  if (stats && legacy != nullptr) *legacy = true;
-  return stats;
+  return stats ? stats : old_place;
 }
 
 std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {

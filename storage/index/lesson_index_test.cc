@@ -360,11 +360,14 @@ TEST_F(LessonIndexTest, ScoresAgreeWhicheverWayTheMatchesAreFound) {
     for (const auto& hit : results->hits) by_text[hit.lesson.text()] = hit.score;
     return by_text;
   };
-  for (const std::string query : {"zzq*", "alpha beta", "\"alpha beta\"", "alpha -zzqax"}) {
+  // The last: a common word beside a rare one (scored by seeking, not by
+  // rank), and a phrase of a word with itself.
+  for (const std::string query :
+       {"zzq*", "alpha beta", "\"alpha beta\"", "alpha -zzqax", "zzqbx alpha", "\"alpha alpha\""}) {
     std::map<std::string, double> through_bitmaps = scores(query, false);
     std::map<std::string, double> record_by_record = scores(query, true);
     ASSERT_EQ(through_bitmaps.size(), record_by_record.size()) << query;
-    EXPECT_GT(through_bitmaps.size(), 2000u) << query;
+    EXPECT_GT(through_bitmaps.size(), 150u) << query;
     for (const auto& [text, score] : through_bitmaps) {
       ASSERT_EQ(record_by_record.count(text), 1u) << query << ": " << text;
       EXPECT_DOUBLE_EQ(score, record_by_record[text]) << query << ": " << text;

@@ -33,6 +33,11 @@ namespace {
 
 constexpr size_t kMaxPrefixExpansions = 64;
 constexpr size_t kSnippetBytes = 240;
+// BM25 by rank in the match bitmap visits every posting of a term (a few
+// nanoseconds each); seeking each match in the postings costs a search per
+// match. Rank wins unless the term has many more docs than the matches
+// (a common word beside a rare one).
+constexpr size_t kRankScoringMaxRatio = 8;
 
 // A term's postings for one query: docs ascending, with their term
 // frequencies; positions only for the docs a phrase's words all share.
@@ -47,9 +52,9 @@ struct TermPostings {
 
 // Docs that match one clause, with the terms that matched (for scoring).
 struct ClauseMatch {
-  // The docs matched, ascending: a one-word clause's are its postings'
-  // own list (the largest lists are a word's, and not copied), others'
-  // are in docs.
+  // The docs matched, ascending: a clause of one term (a word, a
+  // corrected word, a prefix with one expansion) has its postings' own list
+  // (the largest lists are a word's, and not copied); others', in docs.
   const std::vector<uint32_t>& matched() const { return one_term ? *one_term : docs; }
   std::vector<uint32_t> docs;
   const std::vector<uint32_t>* one_term = nullptr;
@@ -365,6 +370,9 @@ void MatchPhrase(const std::vector<std::shared_ptr<const DecodedPostings>>& term
     const uint32_t* positions;
     uint32_t offset;  // From the first term's.
     size_t at = 0;
+    // The current doc's positions not yet passed, while it is checked.
+    const uint32_t* cursor = nullptr;
+    const uint32_t* end = nullptr;
   };
   std::vector<View> views;
   size_t driver = 0;
@@ -392,21 +400,25 @@ void MatchPhrase(const std::vector<std::shared_ptr<const DecodedPostings>>& term
       all = v.at < v.size && v.docs[v.at] == doc;
     }
     if (!all) continue;
-    // Each later term's positions merged against the first's: both rise,
-    // and a lesson's tf is a few.
+    // Each later term's positions merged against the first's: the
+    // positions wanted rise with the first term's, so each term's cursor
+    // only moves forward (linear in the doc's positions, however many).
     const View& first = views[0];
     const uint32_t* first_begin = first.positions + first.starts[first.at];
     const uint32_t* first_end = first_begin + first.tfs[first.at];
+    for (size_t i = 1; i < views.size(); ++i) {
+      View& v = views[i];
+      v.cursor = v.positions + v.starts[v.at];
+      v.end = v.cursor + v.tfs[v.at];
+    }
     bool found = false;
     for (const uint32_t* start = first_begin; start != first_end && !found; ++start) {
       found = true;
       for (size_t i = 1; i < views.size() && found; ++i) {
-        const View& v = views[i];
-        const uint32_t* begin = v.positions + v.starts[v.at];
-        const uint32_t* end = begin + v.tfs[v.at];
+        View& v = views[i];
         const uint32_t want = *start + v.offset;
-        while (begin != end && *begin < want) ++begin;
-        found = begin != end && *begin == want;
+        while (v.cursor != v.end && *v.cursor < want) ++v.cursor;
+        found = v.cursor != v.end && *v.cursor == want;
       }
     }
     if (found) {
@@ -1109,7 +1121,7 @@ std::vector<double> LessonIndex::Evaluation::Scores() const {
         double tf = term->tfs()[p];
         scores[i] += term->idf * (tf * (kBm25K1 + 1)) / (tf + norms_[i]);
       };
-      if (!matched_bits_.empty()) {
+      if (!matched_bits_.empty() && docs.size() <= kRankScoringMaxRatio * docs_.size()) {
         AddScoresByRank(*term, matched_bits_, matched_before_, norms_, scores.data());
       } else if (docs.size() < docs_.size()) {
         size_t i = 0;
