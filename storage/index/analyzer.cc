@@ -8,8 +8,10 @@
 #include <unicode/utext.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
@@ -119,24 +121,127 @@ std::string Analyzer::Stem(absl::string_view folded) const {
 
 bool Analyzer::IsStopWord(absl::string_view folded) const { return StopWords().contains(folded); }
 
+namespace analyzer_internal {
+
+void IcuWordSpans(absl::string_view text, Spans* spans) {
+  spans->clear();
+  if (text.empty()) return;
+  UErrorCode status = U_ZERO_ERROR;
+  UText* utext = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
+  if (U_FAILURE(status)) return;
+  icu::BreakIterator& words = *State().words;
+  words.setText(utext, status);
+  if (U_SUCCESS(status)) {
+    int32_t begin = words.first();
+    for (int32_t end = words.next(); end != icu::BreakIterator::DONE;
+         begin = end, end = words.next()) {
+      if (words.getRuleStatus() == UBRK_WORD_NONE) continue;  // Spaces, punctuation.
+      spans->emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
+    }
+  }
+  utext_close(utext);
+}
+
+namespace {
+
+// The Word_Break classes (Unicode UAX #29, as ICU's rules tailor them) of
+// the ASCII characters that can be part of a word; everything else breaks.
+enum WordClass : uint8_t {
+  kOther = 0,
+  kLetter,        // ALetter: A-Z a-z, and @ in ICU.
+  kNumeric,       // 0-9.
+  kExtendNumLet,  // '_'.
+  kMidNumLetQ,    // MidNumLet '.' and Single_Quote '\'': inside words and numbers.
+  kMidNum,        // ',' ';': inside numbers only. (ICU's rules take ':' out of
+                  // MidLetter, so no ASCII character is MidLetter.)
+};
+
+constexpr std::array<WordClass, 128> MakeWordClasses() {
+  std::array<WordClass, 128> classes{};
+  for (int c = 'a'; c <= 'z'; ++c) classes[c] = kLetter;
+  for (int c = 'A'; c <= 'Z'; ++c) classes[c] = kLetter;
+  for (int c = '0'; c <= '9'; ++c) classes[c] = kNumeric;
+  classes['@'] = kLetter;  // ICU's tailoring: part of e-mail addresses.
+  classes['_'] = kExtendNumLet;
+  classes['.'] = kMidNumLetQ;
+  classes['\''] = kMidNumLetQ;
+  classes[','] = kMidNum;
+  classes[';'] = kMidNum;
+  return classes;
+}
+constexpr std::array<WordClass, 128> kWordClasses = MakeWordClasses();
+
+bool IsWordPart(WordClass c) { return c == kLetter || c == kNumeric || c == kExtendNumLet; }
+
+}  // namespace
+
+bool AsciiWordSpans(absl::string_view text, Spans* spans) {
+  // Eight bytes at a time: any byte with its top bit set is not ASCII.
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, text.data() + i, 8);
+    if (chunk & 0x8080808080808080ull) return false;
+  }
+  for (; i < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) >= 0x80) return false;
+  }
+  spans->clear();
+  const size_t n = text.size();
+  auto class_at = [&](size_t at) {
+    return at < n ? kWordClasses[static_cast<unsigned char>(text[at])] : kOther;
+  };
+  size_t at = 0;
+  while (at < n) {
+    WordClass first = class_at(at);
+    if (!IsWordPart(first)) {
+      ++at;
+      continue;
+    }
+    // A word: letters, digits and '_' run together (WB5, WB8-10, WB13a-b);
+    // a letter, one of .' and a letter stay together (WB6-7), as do a
+    // digit, one of .',; and a digit (WB11-12).
+    const size_t begin = at;
+    WordClass last = first;
+    ++at;
+    while (at < n) {
+      WordClass next = class_at(at);
+      if (IsWordPart(next)) {
+        last = next;
+        ++at;
+        continue;
+      }
+      WordClass after = class_at(at + 1);
+      if ((last == kLetter && next == kMidNumLetQ && after == kLetter) ||
+          (last == kNumeric && (next == kMidNumLetQ || next == kMidNum) && after == kNumeric)) {
+        last = after;
+        at += 2;
+        continue;
+      }
+      break;
+    }
+    // A lone '_' is not a word (no rule joins it to anything).
+    if (at - begin == 1 && first == kExtendNumLet) continue;
+    spans->emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(at));
+  }
+  return true;
+}
+
+}  // namespace analyzer_internal
+
 std::vector<Token> Analyzer::Analyze(absl::string_view text, bool keep_stop_words) const {
   std::vector<Token> tokens;
   if (text.empty()) return tokens;
-  UErrorCode status = U_ZERO_ERROR;
-  UText* utext = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
-  if (U_FAILURE(status)) return tokens;
-  icu::BreakIterator& words = *State().words;
-  words.setText(utext, status);
-  if (U_FAILURE(status)) {
-    utext_close(utext);
-    return tokens;
+  // Most lessons are ASCII, where UAX #29's rules come down to a few
+  // character classes that a single scan applies far faster than ICU's
+  // rule engine; the test that compares the two keeps them in step.
+  thread_local analyzer_internal::Spans spans;
+  if (!analyzer_internal::AsciiWordSpans(text, &spans)) {
+    analyzer_internal::IcuWordSpans(text, &spans);
   }
-  tokens.reserve(text.size() / 6 + 1);  // About a word in six bytes.
+  tokens.reserve(spans.size());
   uint32_t position = 0;
-  int32_t begin = words.first();
-  for (int32_t end = words.next(); end != icu::BreakIterator::DONE;
-       begin = end, end = words.next()) {
-    if (words.getRuleStatus() == UBRK_WORD_NONE) continue;  // Spaces, punctuation.
+  for (const auto& [begin, end] : spans) {
     absl::string_view word = text.substr(begin, end - begin);
     std::string cleaned = Fold(word);
     // Strip apostrophes inside words ("customer's" -> "customers"): ' and
@@ -160,11 +265,10 @@ std::vector<Token> Analyzer::Analyze(absl::string_view text, bool keep_stop_word
     token.term = Stem(cleaned);
     token.folded = std::move(cleaned);
     token.position = this_position;
-    token.begin = static_cast<uint32_t>(begin);
-    token.end = static_cast<uint32_t>(end);
+    token.begin = begin;
+    token.end = end;
     tokens.push_back(std::move(token));
   }
-  utext_close(utext);
   return tokens;
 }
 

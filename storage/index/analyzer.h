@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -43,5 +44,17 @@ class Analyzer {
  private:
   Analyzer() = default;
 };
+
+// The byte ranges [begin, end) of the words in text, as ICU's word break
+// rules find them (the segments whose rule status is not UBRK_WORD_NONE),
+// in order. Analyze uses these; they are here for the test that holds the
+// ASCII path to ICU's answers.
+namespace analyzer_internal {
+using Spans = std::vector<std::pair<uint32_t, uint32_t>>;
+// Through ICU, for any text.
+void IcuWordSpans(absl::string_view text, Spans* spans);
+// Without ICU, for ASCII text only: false (and spans untouched) otherwise.
+bool AsciiWordSpans(absl::string_view text, Spans* spans);
+}  // namespace analyzer_internal
 
 }  // namespace retro::index

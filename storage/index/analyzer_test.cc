@@ -1,5 +1,7 @@
 #include "storage/index/analyzer.h"
 
+#include <random>
+
 #include "gtest/gtest.h"
 #include "storage/index/query.h"
 
@@ -38,6 +40,51 @@ TEST(AnalyzerTest, StopWordsDropButKeepTheirPositionsAndOffsets) {
   std::vector<Token> t2 = Analyzer::English().Analyze(accented);
   ASSERT_EQ(t2.size(), 2u);
   EXPECT_EQ(accented.substr(t2[1].begin, t2[1].end - t2[1].begin), "négocie");
+}
+
+std::string Show(absl::string_view text, const analyzer_internal::Spans& spans) {
+  std::string out;
+  for (const auto& [begin, end] : spans) {
+    out += "[" + std::string(text.substr(begin, end - begin)) + "]";
+  }
+  return out;
+}
+
+// The ASCII path replaces ICU for most lessons: it must find exactly the
+// words ICU finds, on the cases the rules single out and on random text
+// over every ASCII character.
+TEST(AnalyzerTest, AsciiWordBreaksAgreeWithIcu) {
+  using analyzer_internal::AsciiWordSpans;
+  using analyzer_internal::IcuWordSpans;
+  analyzer_internal::Spans ascii, icu;
+  for (absl::string_view text :
+       {"can't", "e.g. U.S.A.", "3.5 1,000 1;2 1:2 v2.0", "a.1 1.a a..b a.", "x:y a_b __ _ a_ _1",
+        "'quoted' \"double\" don''t", "end.\r\nnext\tword", "1.5.7 a.b.c a1.5 1a.b"}) {
+    ASSERT_TRUE(AsciiWordSpans(text, &ascii));
+    IcuWordSpans(text, &icu);
+    EXPECT_EQ(Show(text, ascii), Show(text, icu)) << text;
+  }
+  EXPECT_EQ(Show("can't e.g. 1,000 x:y", (AsciiWordSpans("can't e.g. 1,000 x:y", &ascii), ascii)),
+            "[can't][e.g][1,000][x][y]");
+
+  std::mt19937 random(20261201);
+  const std::string rule_characters = "aZq09_.',;:\"- \t\r\n";
+  std::uniform_int_distribution<int> length(0, 24), any(0, 127), pick(0, 9);
+  std::uniform_int_distribution<size_t> rule(0, rule_characters.size() - 1);
+  for (int i = 0; i < 100000; ++i) {
+    std::string text;
+    for (int n = length(random); n > 0; --n) {
+      text.push_back(pick(random) < 7 ? rule_characters[rule(random)]
+                                      : static_cast<char>(any(random)));
+    }
+    ASSERT_TRUE(AsciiWordSpans(text, &ascii));
+    IcuWordSpans(text, &icu);
+    ASSERT_EQ(Show(text, ascii), Show(text, icu)) << "text: '" << text << "'";
+  }
+
+  // Anything else goes to ICU.
+  EXPECT_FALSE(AsciiWordSpans("caf\xC3\xA9", &ascii));
+  EXPECT_FALSE(AsciiWordSpans("a long enough ascii prefix, then caf\xC3\xA9", &ascii));
 }
 
 TEST(QueryTest, PhrasesExclusionsPrefixesAndLenientSyntax) {
