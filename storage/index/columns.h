@@ -220,6 +220,7 @@ absl::StatusOr<std::optional<IndexStats>> ReadIndexStats(storage::Database& data
 
 // The MinHash signature of a set of terms (deterministic across runs).
 std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms);
+std::vector<uint32_t> MinHashOf(const std::vector<absl::string_view>& terms);
 
 // Lower-cased, trimmed form of free-text facet values (competitor,
 // industry, segment) so that "Healthcare" and "healthcare " agree.

@@ -168,7 +168,9 @@ namespace {
 // One lesson's part of an indexed batch, built on an analysis thread.
 struct LessonPart {
   // Its distinct terms, in order of first occurrence, each with its
-  // posting and the written form of that first occurrence.
+  // posting and the written form of that first occurrence. The postings'
+  // doc is the lesson's place in the batch until GatherTerms gives them
+  // their doc ids.
   std::vector<std::pair<std::string, Posting>> terms;
   std::vector<std::string> first_forms;
   uint32_t length = 0;
@@ -183,12 +185,13 @@ struct TermWrites {
 };
 
 // Gathers the postings of the terms in share (of shares, by hash) from
-// every part, in doc order (taking them from the parts), and encodes them:
-// each term's last stored block is filled before new ones start. Reads
-// the database only, so shares may run on different threads.
+// every part, in doc order (taking them from the parts, parts[i] as doc
+// docs[i]), and encodes them: each term's last stored block is filled
+// before new ones start. Reads the database only, so shares may run on
+// different threads.
 absl::Status GatherTerms(Database& database, const std::string& org_id,
-                         std::vector<LessonPart>& parts, size_t share, size_t shares,
-                         TermWrites* out) {
+                         const std::vector<uint32_t>& docs, std::vector<LessonPart>& parts,
+                         size_t share, size_t shares, TermWrites* out) {
   absl::flat_hash_map<std::string, std::vector<Posting>> postings;
   absl::flat_hash_map<std::string, std::string> display;
   const absl::Hash<absl::string_view> hash;
@@ -200,6 +203,7 @@ absl::Status GatherTerms(Database& database, const std::string& org_id,
       // The written form of the term's first occurrence, for corrections.
       if (added) display.try_emplace(term, std::move(part.first_forms[t]));
       it->second.push_back(std::move(posting));
+      it->second.back().doc = docs[it->second.back().doc];
     }
   }
   for (auto& [term, added] : postings) {
@@ -260,8 +264,12 @@ absl::StatusOr<std::optional<IndexStats>> ReadIndexStats(Database& database,
 }
 
 std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
+  return MinHashOf(std::vector<absl::string_view>(terms.begin(), terms.end()));
+}
+
+std::vector<uint32_t> MinHashOf(const std::vector<absl::string_view>& terms) {
   std::vector<uint32_t> signature(kMinHashes, 0xffffffffu);
-  for (const std::string& term : terms) {
+  for (absl::string_view term : terms) {
     uint64_t base = Fnv1a(term);
     for (int i = 0; i < kMinHashes; ++i) {
       uint32_t h =
@@ -370,23 +378,29 @@ DocValues ValuesOf(const retro::v1::Lesson& lesson, uint32_t length,
 
 }  // namespace
 
-absl::Status LessonIndex::IndexLessons(
-    const std::string& org_id,
-    const std::vector<std::pair<uint32_t, const retro::v1::Lesson*>>& docs, IndexStats* stats,
-    Database::Batch& batch) {
+struct LessonIndex::AnalyzedLessons {
+  std::vector<LessonPart> parts;
+  // Each lesson serialized without its name, when asked for.
+  std::vector<std::string> unnamed;
+};
+
+void LessonIndex::AnalyzeLessons(const std::vector<const retro::v1::Lesson*>& lessons,
+                                 bool serialize_unnamed, AnalyzedLessons* analyzed) {
   const Analyzer& analyzer = Analyzer::English();
-  // Each lesson's own part: its words (ICU word breaks and case folding,
-  // Snowball), its postings and its doc values record. This is most of
-  // indexing's CPU and needs nothing from the other lessons, so a large
-  // batch (a rebuild, a bulk import) does it on two threads; the postings
-  // are then gathered by term in doc order on this one.
-  std::vector<LessonPart> parts(docs.size());
+  // Each lesson's own part: its words (word breaks, case folding,
+  // Snowball), its postings, its doc values record and, for a new lesson,
+  // its stored form. This is most of indexing's CPU and needs nothing from
+  // the other lessons or the index, so a large batch (a rebuild, a bulk
+  // import) does it on two threads, and none of it holds the write lock.
+  analyzed->parts.assign(lessons.size(), LessonPart());
+  analyzed->unnamed.assign(serialize_unnamed ? lessons.size() : 0, std::string());
   auto analyze = [&](size_t begin, size_t end) {
     absl::flat_hash_map<absl::string_view, size_t> by_term;  // Index in part.terms.
+    std::vector<absl::string_view> terms;
     for (size_t i = begin; i < end; ++i) {
-      const auto& [doc, lesson] = docs[i];
-      LessonPart& part = parts[i];
-      const std::vector<Token> tokens = analyzer.Analyze(lesson->text());
+      const retro::v1::Lesson& lesson = *lessons[i];
+      LessonPart& part = analyzed->parts[i];
+      const std::vector<Token> tokens = analyzer.Analyze(lesson.text());
       part.length = static_cast<uint32_t>(tokens.size());
       part.terms.reserve(tokens.size());
       part.first_forms.reserve(tokens.size());
@@ -395,7 +409,7 @@ absl::Status LessonIndex::IndexLessons(
         auto [it, added] = by_term.try_emplace(token.term, part.terms.size());
         if (added) {
           Posting& posting = part.terms.emplace_back(token.term, Posting()).second;
-          posting.doc = doc;
+          posting.doc = static_cast<uint32_t>(i);
           posting.length = part.length;
           part.first_forms.push_back(token.folded);
         }
@@ -403,12 +417,10 @@ absl::Status LessonIndex::IndexLessons(
         ++posting.tf;
         posting.positions.push_back(token.position);
       }
-      std::vector<std::string> drivers(lesson->facilitators().begin(),
-                                       lesson->facilitators().end());
-      if (!lesson->presenter().empty()) drivers.push_back(lesson->presenter());
-      DocValues values = ValuesOf(*lesson, part.length, drivers);
-      std::vector<std::string> terms;
-      terms.reserve(part.terms.size());
+      std::vector<std::string> drivers(lesson.facilitators().begin(), lesson.facilitators().end());
+      if (!lesson.presenter().empty()) drivers.push_back(lesson.presenter());
+      DocValues values = ValuesOf(lesson, part.length, drivers);
+      terms.clear();
       for (const auto& [term, posting] : part.terms) terms.push_back(term);
       std::string low16;
       for (uint32_t h : MinHashOf(terms)) {
@@ -417,23 +429,30 @@ absl::Status LessonIndex::IndexLessons(
       }
       values.set_minhash_low16(std::move(low16));
       part.doc_values = values.SerializeAsString();
+      if (serialize_unnamed) analyzed->unnamed[i] = lesson.SerializeAsString();
     }
   };
-  if (docs.size() >= kParallelAnalysisMinLessons) {
-    const size_t half = docs.size() / 2;
-    std::thread helper(analyze, half, docs.size());
+  if (lessons.size() >= kParallelAnalysisMinLessons) {
+    const size_t half = lessons.size() / 2;
+    std::thread helper(analyze, half, lessons.size());
     analyze(0, half);
     helper.join();
   } else {
-    analyze(0, docs.size());
+    analyze(0, lessons.size());
   }
+}
 
+absl::Status LessonIndex::IndexAnalyzed(const std::string& org_id,
+                                        const std::vector<uint32_t>& docs,
+                                        AnalyzedLessons& analyzed, IndexStats* stats,
+                                        Database::Batch& batch) {
+  std::vector<LessonPart>& parts = analyzed.parts;
   for (size_t i = 0; i < docs.size(); ++i) {
     const LessonPart& part = parts[i];
     stats->set_doc_count(stats->doc_count() + 1);
     stats->set_total_length(stats->total_length() + part.length);
-    stats->set_next_doc(std::max(stats->next_doc(), docs[i].first + 1));
-    batch.Put(Table::kDocValues, keys::Doc(org_id, docs[i].first), part.doc_values);
+    stats->set_next_doc(std::max(stats->next_doc(), docs[i] + 1));
+    batch.Put(Table::kDocValues, keys::Doc(org_id, docs[i]), part.doc_values);
   }
   // The postings by term: a large batch's terms in two shares, gathered
   // and encoded on two threads.
@@ -441,7 +460,7 @@ absl::Status LessonIndex::IndexLessons(
   std::vector<TermWrites> writes(shares);
   std::vector<absl::Status> gathered(shares);
   auto gather = [&](size_t share) {
-    gathered[share] = GatherTerms(database_, org_id, parts, share, shares, &writes[share]);
+    gathered[share] = GatherTerms(database_, org_id, docs, parts, share, shares, &writes[share]);
   };
   if (shares > 1) {
     std::thread helper(gather, 1);
@@ -462,6 +481,21 @@ absl::Status LessonIndex::IndexLessons(
 absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
                                            std::vector<retro::v1::Lesson>* lessons,
                                            Database::Batch batch) {
+  // The analysis and the serialization first, outside the organization's
+  // write lock, so that writers of one organization overlap them with each
+  // other's syncs. The lessons' names wait for their doc ids.
+  static_assert(retro::v1::Lesson::kNameFieldNumber == 1,
+                "the stored lesson is its name, then the rest, serialized in field order");
+  constexpr char kLessonNameTag = (retro::v1::Lesson::kNameFieldNumber << 3) | 2;  // Bytes.
+  std::vector<const retro::v1::Lesson*> pointers;
+  pointers.reserve(lessons->size());
+  for (retro::v1::Lesson& lesson : *lessons) {
+    lesson.clear_name();
+    pointers.push_back(&lesson);
+  }
+  AnalyzedLessons analyzed;
+  AnalyzeLessons(pointers, /*serialize_unnamed=*/true, &analyzed);
+
   OrgState& state = StateFor(org_id);
   absl::MutexLock write_lock(&state.write_mu);
   bool legacy_stats = false;
@@ -471,14 +505,25 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
   if (legacy_stats) batch.Delete(Table::kDocValues, keys::Stats(org_id));
   IndexStats stats = stored.value_or(IndexStats());
   if (stats.next_doc() == 0) stats.set_next_doc(1);
-  std::vector<std::pair<uint32_t, const retro::v1::Lesson*>> docs;
+  std::vector<uint32_t> docs;
+  docs.reserve(lessons->size());
   uint32_t doc = stats.next_doc();
-  for (retro::v1::Lesson& lesson : *lessons) {
+  for (size_t i = 0; i < lessons->size(); ++i) {
+    retro::v1::Lesson& lesson = (*lessons)[i];
     lesson.set_name(absl::StrCat("lessons/", doc));
-    batch.Put(Table::kLessons, keys::Doc(org_id, doc), lesson.SerializeAsString());
-    docs.emplace_back(doc++, &lesson);
+    // Fields serialize in number order, so the name (field 1) in front of
+    // the rest is exactly the whole lesson serialized.
+    const std::string& rest = analyzed.unnamed[i];
+    std::string stored_lesson;
+    stored_lesson.reserve(1 + 5 + lesson.name().size() + rest.size());
+    stored_lesson.push_back(kLessonNameTag);
+    PutVarint(lesson.name().size(), &stored_lesson);
+    stored_lesson += lesson.name();
+    stored_lesson += rest;
+    batch.Put(Table::kLessons, keys::Doc(org_id, doc), stored_lesson);
+    docs.push_back(doc++);
   }
-  RETURN_IF_ERROR(IndexLessons(org_id, docs, &stats, batch));
+  RETURN_IF_ERROR(IndexAnalyzed(org_id, docs, analyzed, &stats, batch));
   return database_.Write(batch);
 }
 
@@ -518,15 +563,19 @@ absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>&
     absl::Status chunk_status;
     auto flush = [&]() -> absl::Status {
       if (chunk.empty()) return absl::OkStatus();
-      std::vector<std::pair<uint32_t, const retro::v1::Lesson*>> docs;
+      std::vector<uint32_t> docs;
+      std::vector<const retro::v1::Lesson*> pointers;
       for (const retro::v1::Lesson& lesson : chunk) {
         uint32_t doc = 0;
         absl::string_view id = absl::string_view(lesson.name()).substr(sizeof("lessons/") - 1);
         for (char c : id) doc = doc * 10 + static_cast<uint32_t>(c - '0');
-        docs.emplace_back(doc, &lesson);
+        docs.push_back(doc);
+        pointers.push_back(&lesson);
       }
+      AnalyzedLessons analyzed;
+      AnalyzeLessons(pointers, /*serialize_unnamed=*/false, &analyzed);
       Database::Batch batch;
-      RETURN_IF_ERROR(IndexLessons(org_id, docs, &stats, batch));
+      RETURN_IF_ERROR(IndexAnalyzed(org_id, docs, analyzed, &stats, batch));
       RETURN_IF_ERROR(database_.Write(batch));
       done += chunk.size();
       progress(done, total);

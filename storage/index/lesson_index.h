@@ -146,11 +146,19 @@ class LessonIndex {
   OrgState& StateFor(const std::string& org_id);
   // Brings the state's columns up to the stored doc values.
   absl::Status Refresh(const std::string& org_id, OrgState& state);
-  // Adds postings, terms and doc values of already named lessons to batch,
-  // updating stats. Requires the organization's write lock.
-  absl::Status IndexLessons(const std::string& org_id,
-                            const std::vector<std::pair<uint32_t, const retro::v1::Lesson*>>& docs,
-                            IndexStats* stats, storage::Database::Batch& batch);
+  // What indexing takes from each lesson alone (defined in the .cc).
+  struct AnalyzedLessons;
+  // Analyzes lessons, each on its own: needs no lock, and runs on two
+  // threads for a large batch. With serialize_unnamed, also serializes
+  // each lesson, whose name must be empty, for the kLessons table.
+  static void AnalyzeLessons(const std::vector<const retro::v1::Lesson*>& lessons,
+                             bool serialize_unnamed, AnalyzedLessons* analyzed);
+  // Adds the postings, terms and doc values of analyzed lessons to batch,
+  // lessons[i] as doc docs[i] (increasing, beyond every indexed doc), and
+  // updates stats. Requires the organization's write lock.
+  absl::Status IndexAnalyzed(const std::string& org_id, const std::vector<uint32_t>& docs,
+                             AnalyzedLessons& analyzed, IndexStats* stats,
+                             storage::Database::Batch& batch);
   class Evaluation;
 
   storage::Database& database_;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -380,6 +381,80 @@ TEST_F(LessonIndexTest, ScoresAgreeWhicheverWayTheMatchesAreFound) {
     EXPECT_NE(text.find("alpha beta"), std::string::npos) << text;
     EXPECT_DOUBLE_EQ(score, words[text]) << text;
   }
+}
+
+// A lesson is stored as its name in front of the rest of it, serialized
+// before the name was known: the stored bytes must be exactly the named
+// lesson's, for batches analyzed on one thread and on two.
+TEST_F(LessonIndexTest, StoredLessonsAreExactlyTheNamedLessons) {
+  std::vector<retro::v1::Lesson> written;
+  for (int batch_size : {3, 1500}) {
+    std::vector<retro::v1::Lesson> lessons;
+    for (int i = 0; i < batch_size; ++i) {
+      retro::v1::Lesson& lesson = lessons.emplace_back();
+      lesson.set_name("lessons/ignored");  // Replaced by the index's name.
+      lesson.set_session(absl::StrCat("sessions/s", i % 7));
+      lesson.set_text(absl::StrCat("Lost to ", Word(i), " on price; the CFO’s budget moved"));
+      lesson.add_tags("pricing");
+      lesson.set_vote_count(i);
+      lesson.mutable_deal()->set_outcome(retro::v1::LOST);
+      lesson.mutable_deal()->set_competitor("Rival Co");
+      lesson.mutable_publish_time()->set_seconds(1700000000 + i);
+      lesson.set_visibility(retro::v1::ORGANIZATION);
+      lesson.set_presenter("u1");
+      lesson.add_facilitators("u2");
+    }
+    ASSERT_TRUE(index_->WriteWithLessons("acme", &lessons, storage::Database::Batch()).ok());
+    for (retro::v1::Lesson& lesson : lessons) written.push_back(std::move(lesson));
+  }
+  std::vector<std::string> stored;
+  ASSERT_TRUE(database_
+                  ->Scan(storage::Table::kLessons, keys::DocPrefix("acme"), "",
+                         [&](absl::string_view, absl::string_view value) {
+                           stored.emplace_back(value);
+                           return true;
+                         })
+                  .ok());
+  ASSERT_EQ(stored.size(), written.size());
+  for (size_t i = 0; i < written.size(); ++i) {
+    EXPECT_EQ(written[i].name(), absl::StrCat("lessons/", i + 1));
+    ASSERT_EQ(stored[i], written[i].SerializeAsString()) << written[i].name();
+  }
+}
+
+// Writers of one organization analyze their lessons at the same time and
+// take turns only to write: every lesson gets its own doc, and every one
+// is found.
+TEST_F(LessonIndexTest, ConcurrentWritersOfOneOrganizationLoseNothing) {
+  constexpr int kWriters = 4, kBatches = 2, kBatchSize = 1100;  // Fewer than 10,000 in all.
+  std::vector<std::thread> writers;
+  std::vector<absl::Status> statuses(kWriters);
+  std::vector<std::vector<std::string>> names(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int b = 0; b < kBatches && statuses[w].ok(); ++b) {
+        std::vector<retro::v1::Lesson> lessons;
+        for (int i = 0; i < kBatchSize; ++i) {
+          retro::v1::Lesson& lesson = lessons.emplace_back();
+          lesson.set_text(
+              absl::StrCat("shared words and writer", w, " ", Word(b * kBatchSize + i)));
+          lesson.set_visibility(retro::v1::ORGANIZATION);
+        }
+        statuses[w] = index_->WriteWithLessons("acme", &lessons, storage::Database::Batch());
+        for (const retro::v1::Lesson& lesson : lessons) names[w].push_back(lesson.name());
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  std::set<std::string> all;
+  for (int w = 0; w < kWriters; ++w) {
+    ASSERT_TRUE(statuses[w].ok()) << statuses[w];
+    all.insert(names[w].begin(), names[w].end());
+    EXPECT_EQ(Matches(absl::StrCat("writer", w)).size(), size_t{kBatches * kBatchSize});
+  }
+  EXPECT_EQ(all.size(), size_t{kWriters * kBatches * kBatchSize});
+  EXPECT_EQ(Matches("\"shared words\"").size(), size_t{kWriters * kBatches * kBatchSize});
+  for (int n = 0; n < kBatches * kBatchSize; n += 997) EXPECT_EQ(Matches(Word(n)).size(), 4u);
 }
 
 TEST_F(LessonIndexTest, RecurringLessonsClusterNearDuplicatesFromDistinctDeals) {
