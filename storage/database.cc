@@ -93,17 +93,23 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   cf_options.compression = rocksdb::kLZ4Compression;
   cf_options.write_buffer_size = 16 << 20;
 
-  // The index's per-lesson columns are read once, when an organization's
-  // columns are loaded into memory, and are mostly small strings repeated
-  // across lessons: zstd over larger blocks stores them in a fraction of
-  // LZ4's space (level 9: 4.0 MB against 4.6 at the default level for
-  // 100,000 lessons), and its slower decompression is paid once.
+  // The index's per-lesson columns are read in order, when an
+  // organization's columns are loaded into memory, and are mostly small
+  // strings repeated across lessons: zstd over large blocks stores them in
+  // a fraction of LZ4's space, and its slower decompression is paid once.
+  // Level 3 as they are flushed, level 9 once compacted to the bottom:
+  // level 9 at every flush cost a fifth of a bulk load's CPU. With 256 KiB
+  // blocks rather than 64 the doc values of 1,000,000 lessons take 39.6 MB
+  // as flushed (42.2 before, all level 9) and 34.8 MB compacted (40.5).
   rocksdb::BlockBasedTableOptions dense_table_options = table_options;
-  dense_table_options.block_size = 64 << 10;
+  dense_table_options.block_size = 256 << 10;
   rocksdb::ColumnFamilyOptions dense_cf_options = cf_options;
   dense_cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(dense_table_options));
   dense_cf_options.compression = rocksdb::kZSTD;
-  dense_cf_options.compression_opts.level = 9;
+  dense_cf_options.compression_opts.level = 3;
+  dense_cf_options.bottommost_compression = rocksdb::kZSTD;
+  dense_cf_options.bottommost_compression_opts.level = 9;
+  dense_cf_options.bottommost_compression_opts.enabled = true;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
@@ -245,6 +251,17 @@ absl::StatusOr<uint64_t> Database::Checkpoint(const std::string& directory) {
     if (entry.is_regular_file(ec)) bytes += entry.file_size(ec);
   }
   return bytes;
+}
+
+absl::StatusOr<uint64_t> Database::WrittenSize(Table table) {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  RETURN_IF_ERROR(FromRocks(db_->Flush(flush, Handle(table)), "flushing"));
+  uint64_t size = 0;
+  if (!db_->GetIntProperty(Handle(table), "rocksdb.total-sst-files-size", &size)) {
+    return absl::InternalError("no SST size property");
+  }
+  return size;
 }
 
 absl::StatusOr<uint64_t> Database::CompactedSize(Table table) {

@@ -112,6 +112,9 @@ class Database {
       Table table, absl::string_view prefix, absl::string_view start_after,
       const std::function<bool(absl::string_view key, absl::string_view value)>& visit);
 
+  // Flushes a table and returns its size in SST files: its footprint as
+  // written, before compactions rewrite it (for benchmarks and operators).
+  [[nodiscard]] absl::StatusOr<uint64_t> WrittenSize(Table table);
   // Flushes and fully compacts a table, then returns its size in SST files:
   // the steady-state footprint (for benchmarks and operators).
   [[nodiscard]] absl::StatusOr<uint64_t> CompactedSize(Table table);

@@ -14,6 +14,7 @@
 // disk, queries a second and the overlap of its top 10 with ours (a sanity
 // check: retro also filters by who may see a lesson, which peers do not).
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <xapian.h>
 
 #include <algorithm>
@@ -103,6 +104,14 @@ uint64_t DirectorySize(const std::string& path) {
     if (entry.is_regular_file(error)) total += entry.file_size(error);
   }
   return total;
+}
+
+// User and system CPU time of the whole process so far.
+double ProcessCpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // SQLite FTS5 over the same corpus, in a file of its own.
@@ -248,6 +257,7 @@ int main(int argc, char** argv) {
   std::vector<double> peer_indexing_seconds(peers.size());
   uint64_t raw_bytes = 0;
   double indexing_seconds = 0;
+  double indexing_cpu_seconds = 0;  // Every thread's, RocksDB's too.
   // The corpus in publish-sized batches, generated before anything is timed.
   std::vector<std::vector<retro::v1::Lesson>> batches;
   for (int64_t done = 0; done < n;) {
@@ -274,6 +284,7 @@ int main(int argc, char** argv) {
     std::atomic<size_t> next_batch{0};
     std::vector<absl::Status> statuses(writers);
     auto start = Clock::now();
+    const double cpu_start = ProcessCpuSeconds();
     auto write = [&](int writer) {
       for (size_t b = next_batch++; b < batches.size() && statuses[writer].ok(); b = next_batch++) {
         statuses[writer] =
@@ -285,28 +296,37 @@ int main(int argc, char** argv) {
     write(0);
     for (std::thread& thread : threads) thread.join();
     indexing_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    indexing_cpu_seconds = ProcessCpuSeconds() - cpu_start;
     for (const absl::Status& status : statuses) {
       if (!status.ok()) return Fail(status);
     }
   }
   batches.clear();
-  uint64_t index_bytes = 0;
+  uint64_t index_bytes = 0, written_index_bytes = 0;
   std::printf("corpus: %lld lessons, %.1f MB of lesson text\n", static_cast<long long>(n),
               raw_bytes / 1e6);
-  std::printf("indexing: %.1f s, %.0f lessons/s (synced writes of %lld, %d writer%s)\n",
-              indexing_seconds, n / indexing_seconds,
-              static_cast<long long>(absl::GetFlag(FLAGS_batch)), writers, writers == 1 ? "" : "s");
+  std::printf(
+      "indexing: %.1f s, %.0f lessons/s (synced writes of %lld, %d writer%s; %.1f s of CPU)\n",
+      indexing_seconds, n / indexing_seconds, static_cast<long long>(absl::GetFlag(FLAGS_batch)),
+      writers, writers == 1 ? "" : "s", indexing_cpu_seconds);
   for (auto [table, name] : {std::pair{retro::storage::Table::kPostings, "postings"},
                              std::pair{retro::storage::Table::kTerms, "terms"},
                              std::pair{retro::storage::Table::kDocValues, "doc_values"},
                              std::pair{retro::storage::Table::kLessons, "lessons (stored)"}}) {
+    // As the load left it, then fully compacted (the steady state).
+    auto written = (*database)->WrittenSize(table);
+    if (!written.ok()) return Fail(written.status());
     auto size = (*database)->CompactedSize(table);
     if (!size.ok()) return Fail(size.status());
-    if (table != retro::storage::Table::kLessons) index_bytes += *size;
-    std::printf("  %-18s %10.1f MB\n", name, *size / 1e6);
+    if (table != retro::storage::Table::kLessons) {
+      index_bytes += *size;
+      written_index_bytes += *written;
+    }
+    std::printf("  %-18s %10.1f MB  (%.1f MB as written)\n", name, *size / 1e6, *written / 1e6);
   }
-  std::printf("index size: %.1f MB = %.2f x the lesson text\n", index_bytes / 1e6,
-              static_cast<double>(index_bytes) / raw_bytes);
+  std::printf("index size: %.1f MB = %.2f x the lesson text (%.1f MB as written)\n",
+              index_bytes / 1e6, static_cast<double>(index_bytes) / raw_bytes,
+              written_index_bytes / 1e6);
 
   // Queries: a fixed set drawn from the corpus's vocabulary.
   const char* kinds[] = {"1 word", "2 words", "3 words", "phrase", "prefix", "filtered"};
