@@ -267,16 +267,51 @@ std::vector<uint32_t> MinHashOf(const std::vector<std::string>& terms) {
   return MinHashOf(std::vector<absl::string_view>(terms.begin(), terms.end()));
 }
 
-std::vector<uint32_t> MinHashOf(const std::vector<absl::string_view>& terms) {
-  std::vector<uint32_t> signature(kMinHashes, 0xffffffffu);
-  for (absl::string_view term : terms) {
-    uint64_t base = Fnv1a(term);
+namespace {
+
+// Lowers each signature[i] to the i-th hash of every term (SplitMix of the
+// term's base hash, offset per i). The kMinHashes lanes are independent,
+// so the compiler runs them as vectors where it may use AVX-512's 64-bit
+// multiply: the loop is built twice, and LowerToHashes picks the build
+// the CPU can run.
+__attribute__((always_inline)) inline void LowerToHashesLoop(const uint64_t* bases, size_t count,
+                                                             uint32_t* signature) {
+  for (size_t t = 0; t < count; ++t) {
     for (int i = 0; i < kMinHashes; ++i) {
-      uint32_t h =
-          static_cast<uint32_t>(SplitMix(base + static_cast<uint64_t>(i) * 0x632be59bd9b4e019ull));
-      signature[i] = std::min(signature[i], h);
+      uint32_t h = static_cast<uint32_t>(
+          SplitMix(bases[t] + static_cast<uint64_t>(i) * 0x632be59bd9b4e019ull));
+      signature[i] = signature[i] < h ? signature[i] : h;
     }
   }
+}
+
+void LowerToHashesGeneric(const uint64_t* bases, size_t count, uint32_t* signature) {
+  LowerToHashesLoop(bases, count, signature);
+}
+
+__attribute__((target("avx512f,avx512dq"))) void LowerToHashesAvx512(const uint64_t* bases,
+                                                                     size_t count,
+                                                                     uint32_t* signature) {
+  LowerToHashesLoop(bases, count, signature);
+}
+
+void LowerToHashes(const uint64_t* bases, size_t count, uint32_t* signature) {
+  using Lower = void (*)(const uint64_t*, size_t, uint32_t*);
+  static const Lower lower = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512dq") ? &LowerToHashesAvx512 : &LowerToHashesGeneric;
+  }();
+  lower(bases, count, signature);
+}
+
+}  // namespace
+
+std::vector<uint32_t> MinHashOf(const std::vector<absl::string_view>& terms) {
+  std::vector<uint64_t> bases;
+  bases.reserve(terms.size());
+  for (absl::string_view term : terms) bases.push_back(Fnv1a(term));
+  std::vector<uint32_t> signature(kMinHashes, 0xffffffffu);
+  LowerToHashes(bases.data(), bases.size(), signature.data());
   return signature;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "storage/index/columns.h"
 #include "storage/index/index_keys.h"
 #include "storage/index/index_records.pb.h"
 #include "tests/testing/temp_dir.h"
@@ -455,6 +456,37 @@ TEST_F(LessonIndexTest, ConcurrentWritersOfOneOrganizationLoseNothing) {
   EXPECT_EQ(all.size(), size_t{kWriters * kBatches * kBatchSize});
   EXPECT_EQ(Matches("\"shared words\"").size(), size_t{kWriters * kBatches * kBatchSize});
   for (int n = 0; n < kBatches * kBatchSize; n += 997) EXPECT_EQ(Matches(Word(n)).size(), 4u);
+}
+
+// Signatures are stored, so every build on every CPU must compute the same
+// ones: MinHashOf (vectorized where the CPU allows) against the definition.
+TEST(MinHashTest, SignaturesAreTheDefinedHashesOnEveryPath) {
+  auto splitmix = [](uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  };
+  auto fnv1a = [](absl::string_view text) {
+    uint64_t hash = 1469598103934665603ull;
+    for (char c : text) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 1099511628211ull;
+    }
+    return hash;
+  };
+  for (int size : {0, 1, 7, 16, 17, 40, 333}) {
+    std::vector<std::string> terms;
+    for (int i = 0; i < size; ++i) terms.push_back(Word(i * 7919 + size));
+    std::vector<uint32_t> expected(kMinHashes, 0xffffffffu);
+    for (const std::string& term : terms) {
+      for (int i = 0; i < kMinHashes; ++i) {
+        expected[i] = std::min(
+            expected[i], static_cast<uint32_t>(splitmix(fnv1a(term) + i * 0x632be59bd9b4e019ull)));
+      }
+    }
+    EXPECT_EQ(MinHashOf(terms), expected) << size << " terms";
+  }
 }
 
 TEST_F(LessonIndexTest, RecurringLessonsClusterNearDuplicatesFromDistinctDeals) {
