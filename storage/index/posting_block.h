@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 
 namespace retro::index {
@@ -27,7 +28,9 @@ struct Posting {
   uint32_t doc = 0;
   uint32_t tf = 0;
   uint32_t length = 0;  // Of the document, for the block's min_length.
-  std::vector<uint32_t> positions;
+  // Most words occur once or twice in a lesson: a few positions are kept
+  // inline, without an allocation (no larger than a std::vector).
+  absl::InlinedVector<uint32_t, 4> positions;
 };
 
 struct BlockHeader {

@@ -42,7 +42,8 @@ TEST(PostingBlockTest, RoundTripsDocsFrequenciesAndPositions) {
     EXPECT_EQ(tfs[i + 1], postings[i].tf);
     std::vector<uint32_t> own(positions.begin() + starts[i + 1],
                               positions.begin() + starts[i + 1] + tfs[i + 1]);
-    EXPECT_EQ(own, postings[i].positions);
+    EXPECT_EQ(own,
+              std::vector<uint32_t>(postings[i].positions.begin(), postings[i].positions.end()));
   }
 }
 
