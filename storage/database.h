@@ -71,6 +71,8 @@ class Database {
     Batch& operator=(Batch&&) noexcept;
 
     void Put(Table table, absl::string_view key, absl::string_view value);
+    // The same, taking the strings rather than copying them.
+    void Put(Table table, std::string&& key, std::string&& value);
     void Delete(Table table, absl::string_view key);
     // Deletes every key in [begin, end).
     void DeleteRange(Table table, absl::string_view begin, absl::string_view end);

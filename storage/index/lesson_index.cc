@@ -483,11 +483,11 @@ absl::Status LessonIndex::IndexAnalyzed(const std::string& org_id,
                                         Database::Batch& batch) {
   std::vector<LessonPart>& parts = analyzed.parts;
   for (size_t i = 0; i < docs.size(); ++i) {
-    const LessonPart& part = parts[i];
+    LessonPart& part = parts[i];
     stats->set_doc_count(stats->doc_count() + 1);
     stats->set_total_length(stats->total_length() + part.length);
     stats->set_next_doc(std::max(stats->next_doc(), docs[i] + 1));
-    batch.Put(Table::kDocValues, keys::Doc(org_id, docs[i]), part.doc_values);
+    batch.Put(Table::kDocValues, keys::Doc(org_id, docs[i]), std::move(part.doc_values));
   }
   // The postings by term: a large batch's terms in two shares, gathered
   // and encoded on two threads.
@@ -506,8 +506,12 @@ absl::Status LessonIndex::IndexAnalyzed(const std::string& org_id,
   }
   for (size_t share = 0; share < shares; ++share) {
     RETURN_IF_ERROR(gathered[share]);
-    for (const auto& [key, value] : writes[share].terms) batch.Put(Table::kTerms, key, value);
-    for (const auto& [key, value] : writes[share].blocks) batch.Put(Table::kPostings, key, value);
+    for (auto& [key, value] : writes[share].terms) {
+      batch.Put(Table::kTerms, std::move(key), std::move(value));
+    }
+    for (auto& [key, value] : writes[share].blocks) {
+      batch.Put(Table::kPostings, std::move(key), std::move(value));
+    }
   }
   batch.Put(Table::kIndexStats, keys::Stats(org_id), stats->SerializeAsString());
   return absl::OkStatus();
@@ -555,7 +559,7 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
     PutVarint(lesson.name().size(), &stored_lesson);
     stored_lesson += lesson.name();
     stored_lesson += rest;
-    batch.Put(Table::kLessons, keys::Doc(org_id, doc), stored_lesson);
+    batch.Put(Table::kLessons, keys::Doc(org_id, doc), std::move(stored_lesson));
     docs.push_back(doc++);
   }
   RETURN_IF_ERROR(IndexAnalyzed(org_id, docs, analyzed, &stats, batch));
