@@ -27,6 +27,11 @@ void ThreadPool::Schedule(std::function<void()> work) {
   wake_.notify_one();
 }
 
+bool ThreadPool::HasWaitingWork() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !work_.empty();
+}
+
 void ThreadPool::Run() {
   while (true) {
     std::function<void()> work;

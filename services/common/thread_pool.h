@@ -25,6 +25,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   void Schedule(std::function<void()> work);
+  // Whether scheduled work waits for a thread (a hint: it may change at once).
+  bool HasWaitingWork();
 
  private:
   void Run();

@@ -17,6 +17,27 @@ TEST(ThreadPoolTest, RunsEverythingScheduledBeforeItIsDestroyed) {
   EXPECT_EQ(ran.load(), 1000);
 }
 
+// A session's writer keeps its thread for the next batch only while no
+// other work waits for one: HasWaitingWork says whether any does.
+TEST(ThreadPoolTest, TellsWhetherWorkWaitsForAThread) {
+  ThreadPool pool(1);
+  EXPECT_FALSE(pool.HasWaitingWork());
+  std::promise<void> started, release;
+  std::shared_future<void> released = release.get_future().share();
+  pool.Schedule([&, released] {
+    started.set_value();
+    released.wait();
+  });
+  started.get_future().wait();  // The only thread is busy now.
+  EXPECT_FALSE(pool.HasWaitingWork());
+  std::promise<void> second_ran;
+  pool.Schedule([&] { second_ran.set_value(); });
+  EXPECT_TRUE(pool.HasWaitingWork());
+  release.set_value();
+  second_ran.get_future().wait();
+  EXPECT_FALSE(pool.HasWaitingWork());
+}
+
 TEST(ThreadPoolTest, WorkMayScheduleMoreWork) {
   std::promise<int> done;
   ThreadPool pool(1);

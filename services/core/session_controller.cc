@@ -233,21 +233,26 @@ void SessionController::Enqueue(const storage::SessionRef& ref, Slot& slot,
 }
 
 void SessionController::RunNextBatch(const storage::SessionRef& ref, Slot& slot) {
-  std::vector<std::unique_ptr<Task>> batch;
-  {
-    absl::MutexLock lock(&slot.queue_mu);
-    // Everyone who queued while the last batch was being synced goes in
-    // this one.
-    batch.swap(slot.queue);
-  }
-  RunBatch(ref, slot, batch);
-  for (const auto& task : batch) task->finish(*task);
-  {
-    absl::MutexLock lock(&slot.queue_mu);
-    if (slot.queue.empty()) {
-      slot.scheduled = false;
-      return;
+  while (true) {
+    std::vector<std::unique_ptr<Task>> batch;
+    {
+      absl::MutexLock lock(&slot.queue_mu);
+      // Everyone who queued while the last batch was being synced goes in
+      // this one.
+      batch.swap(slot.queue);
     }
+    RunBatch(ref, slot, batch);
+    for (const auto& task : batch) task->finish(*task);
+    {
+      absl::MutexLock lock(&slot.queue_mu);
+      if (slot.queue.empty()) {
+        slot.scheduled = false;
+        return;
+      }
+    }
+    if (writers_.HasWaitingWork()) break;
+    // Nothing else waits for a writer: the next batch runs on this thread,
+    // without waking another one.
   }
   // Behind other sessions' batches, so a busy session cannot hold a writer.
   writers_.Schedule([this, ref, &slot] { RunNextBatch(ref, slot); });
