@@ -51,6 +51,8 @@ ABSL_FLAG(std::string, kinds, "",
           "only these query kinds, e.g. \"1,2\" (0 one word ... 5 filtered); all when empty");
 ABSL_FLAG(bool, suggest, true, "also time suggestions");
 ABSL_FLAG(bool, peers, true, "also run the SQLite FTS5 and Xapian peers");
+ABSL_FLAG(bool, xapian, true,
+          "with --peers, Xapian too (its indexing takes a minute at 1,000,000)");
 ABSL_FLAG(std::string, index_dir, "",
           "keep retro's index here and reuse it when it is already there (same --lessons): "
           "for iterating on queries; peers and indexing figures are then skipped");
@@ -252,7 +254,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Peer>> peers;
   if (absl::GetFlag(FLAGS_peers) && !reuse) {
     peers.push_back(std::make_unique<Fts5Peer>(dir.Join("fts5.db")));
-    peers.push_back(std::make_unique<XapianPeer>(dir.Join("xapian")));
+    if (absl::GetFlag(FLAGS_xapian))
+      peers.push_back(std::make_unique<XapianPeer>(dir.Join("xapian")));
   }
   std::vector<double> peer_indexing_seconds(peers.size());
   uint64_t raw_bytes = 0;
