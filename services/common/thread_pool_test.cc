@@ -20,17 +20,17 @@ TEST(ThreadPoolTest, RunsEverythingScheduledBeforeItIsDestroyed) {
 // A session's writer keeps its thread for the next batch only while no
 // other work waits for one: HasWaitingWork says whether any does.
 TEST(ThreadPoolTest, TellsWhetherWorkWaitsForAThread) {
+  // Declared before the pool, so they outlive its threads.
+  std::promise<void> started, release, second_ran;
+  std::shared_future<void> released = release.get_future().share();
   ThreadPool pool(1);
   EXPECT_FALSE(pool.HasWaitingWork());
-  std::promise<void> started, release;
-  std::shared_future<void> released = release.get_future().share();
   pool.Schedule([&, released] {
     started.set_value();
     released.wait();
   });
   started.get_future().wait();  // The only thread is busy now.
   EXPECT_FALSE(pool.HasWaitingWork());
-  std::promise<void> second_ran;
   pool.Schedule([&] { second_ran.set_value(); });
   EXPECT_TRUE(pool.HasWaitingWork());
   release.set_value();

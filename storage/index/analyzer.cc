@@ -148,7 +148,7 @@ namespace {
 // the ASCII characters that can be part of a word; everything else breaks.
 enum WordClass : uint8_t {
   kOther = 0,
-  kLetter,        // ALetter: A-Z a-z, and @ in ICU.
+  kLetter,        // ALetter: A-Z a-z (and @ in ICU 72 and 73).
   kNumeric,       // 0-9.
   kExtendNumLet,  // '_'.
   kMidNumLetQ,    // MidNumLet '.' and Single_Quote '\'': inside words and numbers.
@@ -161,7 +161,6 @@ constexpr std::array<WordClass, 128> MakeWordClasses() {
   for (int c = 'a'; c <= 'z'; ++c) classes[c] = kLetter;
   for (int c = 'A'; c <= 'Z'; ++c) classes[c] = kLetter;
   for (int c = '0'; c <= '9'; ++c) classes[c] = kNumeric;
-  classes['@'] = kLetter;  // ICU's tailoring: part of e-mail addresses.
   classes['_'] = kExtendNumLet;
   classes['.'] = kMidNumLetQ;
   classes['\''] = kMidNumLetQ;
@@ -169,7 +168,18 @@ constexpr std::array<WordClass, 128> MakeWordClasses() {
   classes[';'] = kMidNum;
   return classes;
 }
-constexpr std::array<WordClass, 128> kWordClasses = MakeWordClasses();
+// The classes, with '@' as the ICU this process runs has it: ICU 72 and
+// 73 tailor it into a letter (for e-mail addresses), later versions do not.
+const std::array<WordClass, 128>& WordClasses() {
+  static const std::array<WordClass, 128> classes = [] {
+    std::array<WordClass, 128> with_at = MakeWordClasses();
+    Spans spans;
+    IcuWordSpans("a@b", &spans);
+    with_at['@'] = spans.size() == 1 ? kLetter : kOther;
+    return with_at;
+  }();
+  return classes;
+}
 
 bool IsWordPart(WordClass c) { return c == kLetter || c == kNumeric || c == kExtendNumLet; }
 
@@ -188,8 +198,9 @@ bool AsciiWordSpans(absl::string_view text, Spans* spans) {
   }
   spans->clear();
   const size_t n = text.size();
+  const std::array<WordClass, 128>& classes = WordClasses();
   auto class_at = [&](size_t at) {
-    return at < n ? kWordClasses[static_cast<unsigned char>(text[at])] : kOther;
+    return at < n ? classes[static_cast<unsigned char>(text[at])] : kOther;
   };
   size_t at = 0;
   while (at < n) {

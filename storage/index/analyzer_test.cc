@@ -59,16 +59,18 @@ TEST(AnalyzerTest, AsciiWordBreaksAgreeWithIcu) {
   analyzer_internal::Spans ascii, icu;
   for (absl::string_view text :
        {"can't", "e.g. U.S.A.", "3.5 1,000 1;2 1:2 v2.0", "a.1 1.a a..b a.", "x:y a_b __ _ a_ _1",
-        "'quoted' \"double\" don''t", "end.\r\nnext\tword", "1.5.7 a.b.c a1.5 1a.b"}) {
+        "'quoted' \"double\" don''t", "end.\r\nnext\tword", "1.5.7 a.b.c a1.5 1a.b",
+        "ask@acme.com @ a@ @1 1@2 a@b.c", "1.5.7.9.11,13;15 a.b.c.d.e.f_g1.2"}) {
     ASSERT_TRUE(AsciiWordSpans(text, &ascii));
     IcuWordSpans(text, &icu);
     EXPECT_EQ(Show(text, ascii), Show(text, icu)) << text;
+    EXPECT_EQ(ascii, icu) << text;  // The byte offsets too, for highlighting.
   }
   EXPECT_EQ(Show("can't e.g. 1,000 x:y", (AsciiWordSpans("can't e.g. 1,000 x:y", &ascii), ascii)),
             "[can't][e.g][1,000][x][y]");
 
   std::mt19937 random(20261201);
-  const std::string rule_characters = "aZq09_.',;:\"- \t\r\n";
+  const std::string rule_characters = "aZq09_.',;:@\"- \t\r\n";
   std::uniform_int_distribution<int> length(0, 24), any(0, 127), pick(0, 9);
   std::uniform_int_distribution<size_t> rule(0, rule_characters.size() - 1);
   for (int i = 0; i < 100000; ++i) {
@@ -80,6 +82,15 @@ TEST(AnalyzerTest, AsciiWordBreaksAgreeWithIcu) {
     ASSERT_TRUE(AsciiWordSpans(text, &ascii));
     IcuWordSpans(text, &icu);
     ASSERT_EQ(Show(text, ascii), Show(text, icu)) << "text: '" << text << "'";
+    ASSERT_EQ(ascii, icu) << "text: '" << text << "'";
+    // One byte past ASCII anywhere, in the 8-byte chunks or the tail,
+    // sends the text to ICU.
+    if (!text.empty()) {
+      std::string other = text;
+      other[std::uniform_int_distribution<size_t>(0, text.size() - 1)(random)] =
+          static_cast<char>(0x80 + any(random));
+      ASSERT_FALSE(AsciiWordSpans(other, &ascii)) << "text: '" << other << "'";
+    }
   }
 
   // Anything else goes to ICU.

@@ -289,17 +289,24 @@ void LowerToHashesGeneric(const uint64_t* bases, size_t count, uint32_t* signatu
   LowerToHashesLoop(bases, count, signature);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx512f,avx512dq"))) void LowerToHashesAvx512(const uint64_t* bases,
                                                                      size_t count,
                                                                      uint32_t* signature) {
   LowerToHashesLoop(bases, count, signature);
 }
+#endif
 
 void LowerToHashes(const uint64_t* bases, size_t count, uint32_t* signature) {
   using Lower = void (*)(const uint64_t*, size_t, uint32_t*);
   static const Lower lower = [] {
+#if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512dq") ? &LowerToHashesAvx512 : &LowerToHashesGeneric;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
+      return &LowerToHashesAvx512;
+    }
+#endif
+    return &LowerToHashesGeneric;
   }();
   lower(bases, count, signature);
 }

@@ -99,7 +99,8 @@ class LessonIndex {
   ~LessonIndex();
 
   // Names the lessons ("lessons/{doc}"), adds them and their index entries
-  // to batch, and writes batch durably. Nothing is written on error.
+  // to batch, and writes batch durably. Nothing is written on error, and
+  // the lessons' names are then unspecified.
   [[nodiscard]] absl::Status WriteWithLessons(const std::string& org_id,
                                               std::vector<retro::v1::Lesson>* lessons,
                                               storage::Database::Batch batch);

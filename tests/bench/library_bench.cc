@@ -304,6 +304,20 @@ int main(int argc, char** argv) {
       if (!status.ok()) return Fail(status);
     }
   }
+  // The peers number the lessons in corpus order, retro in the order its
+  // writers took the lock: each retro doc's corpus row, for comparing top
+  // 10s.
+  std::vector<int64_t> corpus_row_of_doc;
+  if (!reuse) {
+    int64_t row = 1;
+    for (const std::vector<retro::v1::Lesson>& batch : batches) {
+      for (const retro::v1::Lesson& lesson : batch) {
+        const size_t doc = std::stoull(lesson.name().substr(sizeof("lessons/") - 1));
+        if (corpus_row_of_doc.size() <= doc) corpus_row_of_doc.resize(doc + 1, 0);
+        corpus_row_of_doc[doc] = row++;
+      }
+    }
+  }
   batches.clear();
   uint64_t index_bytes = 0, written_index_bytes = 0;
   std::printf("corpus: %lld lessons, %.1f MB of lesson text\n", static_cast<long long>(n),
@@ -419,8 +433,9 @@ int main(int argc, char** argv) {
         if (!ours.ok() || ours->hits.empty() || theirs.empty()) continue;
         int shared = 0;
         for (const auto& hit : ours->hits) {
-          int64_t doc = std::stoll(hit.lesson.name().substr(sizeof("lessons/") - 1));
-          shared += std::count(theirs.begin(), theirs.end(), doc) > 0;
+          const size_t doc = std::stoull(hit.lesson.name().substr(sizeof("lessons/") - 1));
+          const int64_t row = doc < corpus_row_of_doc.size() ? corpus_row_of_doc[doc] : 0;
+          shared += std::count(theirs.begin(), theirs.end(), row) > 0;
         }
         overlap += static_cast<double>(shared) / std::min(ours->hits.size(), theirs.size());
         ++compared;
