@@ -17,24 +17,42 @@ Clock& Clock::Real() {
   return *clock;
 }
 
-std::string TimeOrderedIdGenerator::NewId() {
-  uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(clock_.Now()));
-  // Never go backwards, even if the clock does: ids stay in creation order.
-  uint64_t last = last_millis_.load();
-  while (true) {
-    uint64_t next = millis > last ? millis : last;
-    if (last_millis_.compare_exchange_weak(last, next)) {
-      millis = next;
-      break;
-    }
-  }
+namespace {
+
+// A random counter start below 2^31, from the CSPRNG.
+uint32_t RandomCounterStart() {
   unsigned char random[4];
   if (RAND_bytes(random, sizeof(random)) != 1) {
     std::fprintf(stderr, "RAND_bytes failed\n");
     std::abort();
   }
-  return absl::StrFormat("%012x%02x%02x%02x%02x", millis, random[0], random[1], random[2],
-                         random[3]);
+  return (uint32_t{random[0]} << 24 | uint32_t{random[1]} << 16 | uint32_t{random[2]} << 8 |
+          uint32_t{random[3]}) >>
+         1;
+}
+
+}  // namespace
+
+std::string TimeOrderedIdGenerator::NewId() {
+  const uint64_t now = static_cast<uint64_t>(absl::ToUnixMillis(clock_.Now()));
+  uint64_t millis;
+  uint32_t counter;
+  {
+    absl::MutexLock lock(&mu_);
+    // Never go backwards, even if the clock does: ids stay in creation order.
+    if (now > last_millis_) {
+      last_millis_ = now;
+      counter_ = RandomCounterStart();
+    } else if (counter_ == UINT32_MAX) {
+      ++last_millis_;  // This millisecond's counter is used up.
+      counter_ = RandomCounterStart();
+    } else {
+      ++counter_;
+    }
+    millis = last_millis_;
+    counter = counter_;
+  }
+  return absl::StrFormat("%012x%08x", millis, counter);
 }
 
 std::string SequentialIdGenerator::NewId() {

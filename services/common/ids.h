@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "services/common/clock.h"
 
 namespace retro {
@@ -19,9 +21,13 @@ class IdGenerator {
   virtual std::string NewId() = 0;
 };
 
-// 12 hex digits of milliseconds since the epoch, then 8 random hex digits
-// from OpenSSL's CSPRNG. A counter keeps ids of one process increasing
-// within a millisecond.
+// 12 hex digits of milliseconds since the epoch, then 8 hex digits of a
+// counter. The counter starts each millisecond at a random value from
+// OpenSSL's CSPRNG (below 2^31, so it has room to count) and goes up by one
+// for each id in that millisecond, so ids of one process strictly increase
+// in creation order, and a busy server draws randomness once a millisecond
+// rather than once an id. Should a millisecond ever need more ids than the
+// counter has room for, the ids move on to the next millisecond's.
 class TimeOrderedIdGenerator final : public IdGenerator {
  public:
   // clock is borrowed and must outlive the generator.
@@ -30,7 +36,9 @@ class TimeOrderedIdGenerator final : public IdGenerator {
 
  private:
   Clock& clock_;
-  std::atomic<uint64_t> last_millis_{0};
+  absl::Mutex mu_;
+  uint64_t last_millis_ ABSL_GUARDED_BY(mu_) = 0;
+  uint32_t counter_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // "id-000001", "id-000002", ...: for tests.

@@ -1,7 +1,11 @@
 #include "services/common/secrets.h"
 
+#include <algorithm>
 #include <set>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "services/common/ids.h"
 
@@ -29,6 +33,10 @@ TEST(SecretsTest, Sha256KnownAnswerAndConstantTimeEquals) {
   ASSERT_EQ(digest.size(), 32u);
   EXPECT_EQ(static_cast<unsigned char>(digest[0]), 0xba);
   EXPECT_EQ(static_cast<unsigned char>(digest[31]), 0xad);
+  // The per-thread context is reused: a second hash is not the first's.
+  EXPECT_EQ(absl::BytesToHexString(Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256("abc"), digest);
   EXPECT_TRUE(ConstantTimeEquals("same", "same"));
   EXPECT_FALSE(ConstantTimeEquals("same", "sane"));
   EXPECT_FALSE(ConstantTimeEquals("same", "same-longer"));
@@ -42,11 +50,56 @@ TEST(IdsTest, TimeOrderedIdsIncreaseAndMatchIdPattern) {
     if (i % 10 == 0) clock.Advance(absl::Milliseconds(1));
     std::string next = ids.NewId();
     EXPECT_EQ(next.size(), 20u);
-    if (i % 10 == 0) {
-      EXPECT_GT(next, previous);
-    }
+    EXPECT_TRUE(std::all_of(next.begin(), next.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    })) << next;
+    // Within a millisecond as well as across them.
+    EXPECT_GT(next, previous);
     previous = next;
   }
+}
+
+TEST(IdsTest, TimeOrderedIdsStayInOrderWhenTheClockGoesBack) {
+  FakeClock clock;
+  clock.Advance(absl::Seconds(10));
+  TimeOrderedIdGenerator ids(clock);
+  std::string before = ids.NewId();
+  clock.Advance(-absl::Seconds(5));
+  std::string after = ids.NewId();
+  EXPECT_GT(after, before);
+  EXPECT_EQ(after.substr(0, 12), before.substr(0, 12));  // Still the later millisecond.
+}
+
+TEST(IdsTest, TimeOrderedIdsStartEachMillisecondAtARandomCounter) {
+  FakeClock clock;
+  TimeOrderedIdGenerator ids(clock);
+  std::set<std::string> starts;
+  for (int i = 0; i < 20; ++i) {
+    clock.Advance(absl::Milliseconds(1));
+    starts.insert(ids.NewId().substr(12));
+  }
+  // 20 draws below 2^31: equal ones would mean the start is not random.
+  EXPECT_EQ(starts.size(), 20u);
+}
+
+TEST(IdsTest, ConcurrentCallersGetDistinctIds) {
+  FakeClock clock;  // Frozen: every id falls in the same millisecond.
+  TimeOrderedIdGenerator ids(clock);
+  std::vector<std::vector<std::string>> made(4);
+  std::vector<std::thread> threads;
+  for (auto& mine : made) {
+    threads.emplace_back([&ids, &mine] {
+      for (int i = 0; i < 1000; ++i) mine.push_back(ids.NewId());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<std::string> all;
+  for (const auto& mine : made) {
+    // Each caller's ids increase in the order it got them.
+    EXPECT_TRUE(std::is_sorted(mine.begin(), mine.end()));
+    all.insert(mine.begin(), mine.end());
+  }
+  EXPECT_EQ(all.size(), 4000u);
 }
 
 }  // namespace
