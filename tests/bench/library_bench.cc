@@ -280,6 +280,9 @@ int main(int argc, char** argv) {
     }
     peer_indexing_seconds[p] = std::chrono::duration<double>(Clock::now() - peer_start).count();
   }
+  std::printf("corpus: %lld lessons, %.1f MB of lesson text\n", static_cast<long long>(n),
+              raw_bytes / 1e6);
+  std::fflush(stdout);  // Marks the start of retro's indexing, for a profiler.
   // Retro: --index_writers publishers at once, each taking the next batch
   // and writing it durably, as concurrent publishes reach the index.
   const int writers = std::max(1, absl::GetFlag(FLAGS_index_writers));
@@ -320,8 +323,6 @@ int main(int argc, char** argv) {
   }
   batches.clear();
   uint64_t index_bytes = 0, written_index_bytes = 0;
-  std::printf("corpus: %lld lessons, %.1f MB of lesson text\n", static_cast<long long>(n),
-              raw_bytes / 1e6);
   std::printf(
       "indexing: %.1f s, %.0f lessons/s (synced writes of %lld, %d writer%s; %.1f s of CPU)\n",
       indexing_seconds, n / indexing_seconds, static_cast<long long>(absl::GetFlag(FLAGS_batch)),
