@@ -80,7 +80,55 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
   }
   std::sort(to_wake.begin(), to_wake.end());
   to_wake.erase(std::unique(to_wake.begin(), to_wake.end()), to_wake.end());
-  for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
+  Wake(std::move(to_wake));
+}
+
+SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_threads)
+    : recent_kept_(recent_events_kept), limits_(limits) {
+  for (int i = 0; i < wake_threads; ++i) wake_threads_.emplace_back([this] { RunWakeThread(); });
+}
+
+SessionHub::~SessionHub() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    stopping_ = true;
+  }
+  wake_ready_.notify_all();
+  for (std::thread& thread : wake_threads_) thread.join();
+}
+
+void SessionHub::Wake(WakeList to_wake) {
+  if (wake_threads_.empty() || to_wake.size() <= kMaxInlineWakes) {
+    for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
+    return;
+  }
+  // One share a thread, so all of them start streams at once; none smaller
+  // than what a publish would wake itself.
+  const size_t share =
+      std::max(kMaxInlineWakes, (to_wake.size() + wake_threads_.size() - 1) / wake_threads_.size());
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    for (size_t begin = 0; begin < to_wake.size(); begin += share) {
+      const size_t end = std::min(to_wake.size(), begin + share);
+      wake_queue_.emplace_back(std::make_move_iterator(to_wake.begin() + begin),
+                               std::make_move_iterator(to_wake.begin() + end));
+    }
+  }
+  wake_ready_.notify_all();
+}
+
+void SessionHub::RunWakeThread() {
+  while (true) {
+    WakeList share;
+    {
+      std::unique_lock<std::mutex> lock(wake_mu_);
+      wake_ready_.wait(lock, [this] { return stopping_ || !wake_queue_.empty(); });
+      if (wake_queue_.empty()) return;  // Stopping, and nothing left to wake.
+      share = std::move(wake_queue_.front());
+      wake_queue_.pop_front();
+    }
+    for (const std::shared_ptr<Subscription>& subscription : share) subscription->Wake();
+  }
 }
 
 SessionHub::Joined SessionHub::Subscribe(const std::string& session_key, uint64_t after_sequence,

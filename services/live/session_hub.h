@@ -11,18 +11,28 @@
 // watcher that has replayed the log up to sequence N can join without a
 // gap even if events after N were published meanwhile.
 //
+// Waking a watcher's stream is most of a publish's cost (it starts the
+// stream's write). A hub made with wake threads queues the events in
+// order on the publisher's thread, as always, and hands the wake-ups of a
+// large session to those threads, in one share a thread: the publisher (a
+// session's writer) goes on to its next synced write instead of waiting
+// while a thousand streams start theirs. A stream woken late takes every
+// event queued by then, in one batch.
+//
 // Thread-safe. Wake-ups are called with no hub lock held. The locks are
 // std::mutex, not absl::Mutex: Debian's Abseil is not built for
 // ThreadSanitizer, which then cannot see absl::Mutex's ordering, and the hub
 // is what the ThreadSanitizer build checks (deploy/dev/sanitize.sh).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -102,11 +112,24 @@ class Subscription {
 
 class SessionHub {
  public:
-  explicit SessionHub(size_t recent_events_kept = 512, WatcherLimits limits = {})
-      : recent_kept_(recent_events_kept), limits_(limits) {}
+  // wake_threads 0: every wake-up runs on the publisher's thread, before
+  // Publish returns.
+  explicit SessionHub(size_t recent_events_kept = 512, WatcherLimits limits = {},
+                      int wake_threads = 0);
+  // Runs the wake-ups still queued, then joins the wake threads.
+  ~SessionHub();
+
+  SessionHub(const SessionHub&) = delete;
+  SessionHub& operator=(const SessionHub&) = delete;
+
+  // A publish that wakes at most this many streams wakes them itself: a
+  // hand-off would cost more than it saves.
+  static constexpr size_t kMaxInlineWakes = 16;
 
   // Delivers events of one session, in sequence order, to its watchers.
   // Events at or below what the hub has seen for the session are ignored.
+  // The events are queued for every watcher before it returns; with wake
+  // threads, the watchers of a large session may be woken after.
   void Publish(const std::string& session_key, const std::vector<LiveEvent>& events);
 
   // Result of Subscribe.
@@ -147,10 +170,21 @@ class SessionHub {
   static std::shared_ptr<const std::string> BytesFor(const LiveEvent& event,
                                                      const std::string& viewer_id);
 
+  using WakeList = std::vector<std::shared_ptr<Subscription>>;
+  // Wakes them here, or hands them to the wake threads in shares.
+  void Wake(WakeList to_wake);
+  void RunWakeThread();
+
   const size_t recent_kept_;
   const WatcherLimits limits_;
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Channel> channels_ ABSL_GUARDED_BY(mu_);
+
+  std::mutex wake_mu_;
+  std::condition_variable wake_ready_;
+  std::deque<WakeList> wake_queue_ ABSL_GUARDED_BY(wake_mu_);
+  bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
+  std::vector<std::thread> wake_threads_;
 };
 
 }  // namespace retro::live

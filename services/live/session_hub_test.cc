@@ -1,7 +1,9 @@
 #include "services/live/session_hub.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -164,14 +166,114 @@ TEST(SessionHubTest, CloseAllEndsWatchersAndThoseWhoJoinAfterIt) {
   EXPECT_GE(wakes.load(), 2);
 }
 
+TEST(SessionHubTest, WakeThreadsWakeALargeSessionAfterItsEventsAreQueued) {
+  constexpr int kWatchers = 100;  // Over kMaxInlineWakes: handed to the threads.
+  static_assert(kWatchers > SessionHub::kMaxInlineWakes);
+  auto wakes = std::make_shared<std::atomic<int>>(0);
+  std::vector<SessionHub::Joined> joined;
+  {
+    SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/2);
+    for (int w = 0; w < kWatchers; ++w) {
+      joined.push_back(hub.Subscribe("s", 0, "viewer" + std::to_string(w), [wakes] {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        ++*wakes;
+      }));
+    }
+    hub.Publish("s", {Event(1, "one"), Event(2, "two")});
+    // Queued for everyone before Publish returned, woken or not.
+    for (const SessionHub::Joined& j : joined) {
+      EXPECT_EQ(Drain(*j.subscription), (std::vector<std::string>{"one", "two"}));
+    }
+    // A wake-up still under way when the hub goes runs first (below).
+    hub.Publish("s", {Event(3, "three")});
+  }
+  // Each watcher woken once a publish: its queue was empty both times.
+  EXPECT_EQ(wakes->load(), 2 * kWatchers);
+  for (const SessionHub::Joined& j : joined) {
+    EXPECT_EQ(Drain(*j.subscription), (std::vector<std::string>{"three"}));
+  }
+}
+
+TEST(SessionHubTest, WakeThreadsLeaveASmallSessionsWakeUpsToThePublisher) {
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
+  std::atomic<int> wakes{0};
+  std::vector<SessionHub::Joined> joined;
+  for (size_t w = 0; w < SessionHub::kMaxInlineWakes; ++w) {
+    joined.push_back(hub.Subscribe("s", 0, "viewer" + std::to_string(w), [&] { ++wakes; }));
+  }
+  hub.Publish("s", {Event(1, "one")});
+  // Woken before Publish returned, on this thread.
+  EXPECT_EQ(wakes.load(), static_cast<int>(SessionHub::kMaxInlineWakes));
+}
+
+// Watchers that read only when woken, as streams do, on sessions large
+// enough for the wake threads, while publishers run flat out: every watcher
+// ends with every event, in order. A lost wake-up would strand events.
+TEST(SessionHubTest, WakeThreadsStrandNoEvent) {
+  constexpr int kSessions = 2;
+  constexpr int kWatchersPerSession = 40;
+  constexpr uint64_t kEvents = 5000;
+  struct Reader {
+    std::mutex mu;  // Wake-ups of one watcher may overlap.
+    std::shared_ptr<Subscription> subscription;
+    uint64_t last = 0;
+    int gaps = 0;
+    void Read() {
+      std::lock_guard<std::mutex> lock(mu);
+      if (subscription == nullptr) return;  // Woken before it was stored.
+      for (const auto& bytes : subscription->Take(SIZE_MAX, SIZE_MAX).events) {
+        const uint64_t sequence = std::stoull(*bytes);
+        if (sequence != last + 1) ++gaps;
+        last = sequence;
+      }
+    }
+  };
+  std::vector<std::shared_ptr<Reader>> readers;
+  {
+    WatcherLimits unlimited;
+    unlimited.max_events = SIZE_MAX;
+    unlimited.max_bytes = SIZE_MAX;
+    SessionHub hub(/*recent_events_kept=*/8, unlimited, /*wake_threads=*/2);
+    for (int s = 0; s < kSessions; ++s) {
+      for (int w = 0; w < kWatchersPerSession; ++w) {
+        auto reader = std::make_shared<Reader>();
+        SessionHub::Joined joined =
+            hub.Subscribe("s" + std::to_string(s), 0, "viewer", [reader] { reader->Read(); });
+        std::lock_guard<std::mutex> lock(reader->mu);
+        reader->subscription = joined.subscription;
+        readers.push_back(reader);
+      }
+    }
+    std::vector<std::thread> publishers;
+    for (int s = 0; s < kSessions; ++s) {
+      publishers.emplace_back([&hub, s] {
+        for (uint64_t sequence = 1; sequence <= kEvents; ++sequence) {
+          hub.Publish("s" + std::to_string(s), {Event(sequence, std::to_string(sequence))});
+        }
+      });
+    }
+    for (std::thread& publisher : publishers) publisher.join();
+  }  // The hub runs the wake-ups still queued before it goes.
+  for (const auto& reader : readers) {
+    // Read only by wake-ups: nothing is left behind.
+    EXPECT_TRUE(reader->subscription->Take(SIZE_MAX, SIZE_MAX).events.empty());
+    EXPECT_EQ(reader->last, kEvents);
+    EXPECT_EQ(reader->gaps, 0);
+  }
+}
+
 // Publishers, watchers joining, draining and leaving, and a shutdown, all
 // at once: every watcher gets a gap-free run of the events after the
-// sequence it joined with (or overflows, or is closed). Run under
-// ThreadSanitizer in CI (deploy/dev/sanitize.sh).
-TEST(SessionHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree) {
+// sequence it joined with (or overflows, or is closed). With and without
+// wake threads. Run under ThreadSanitizer in CI (deploy/dev/sanitize.sh).
+class ConcurrentHubTest : public ::testing::TestWithParam<int> {};
+
+INSTANTIATE_TEST_SUITE_P(WakeThreads, ConcurrentHubTest, ::testing::Values(0, 2));
+
+TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree) {
   WatcherLimits limits;
   limits.max_events = 64;
-  SessionHub hub(/*recent_events_kept=*/32, limits);
+  SessionHub hub(/*recent_events_kept=*/32, limits, /*wake_threads=*/GetParam());
   constexpr int kSessions = 3;
   constexpr uint64_t kEvents = 20000;
   std::atomic<uint64_t> published[kSessions] = {};

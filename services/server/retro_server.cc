@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -132,8 +133,8 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   parts->log = std::make_unique<storage::KvEventLog>(*parts->database, parts->lesson_index.get());
   parts->session_store = std::make_unique<storage::SessionStore>(*parts->database);
   parts->directory = std::make_unique<storage::DirectoryStore>(*parts->database);
-  parts->hub =
-      std::make_unique<live::SessionHub>(options.recent_events_kept, options.watcher_limits);
+  parts->hub = std::make_unique<live::SessionHub>(
+      options.recent_events_kept, options.watcher_limits, std::max(0, options.fanout_threads));
   parts->fanout = std::make_unique<api::EventFanout>(*parts->hub, clock);
   parts->log->SetFollower(parts->fanout.get());
   parts->admin = std::make_unique<core::AdminController>(
