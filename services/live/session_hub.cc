@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace retro::live {
 
 Subscription::Taken Subscription::Take(size_t max_events, size_t max_bytes) {
@@ -78,8 +80,17 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
     }
     if (channel.subscriptions.empty()) channel.recent.clear();  // Nobody to catch up.
   }
-  std::sort(to_wake.begin(), to_wake.end());
-  to_wake.erase(std::unique(to_wake.begin(), to_wake.end()), to_wake.end());
+  if (events.size() > 1) {
+    // A watcher is listed again only when a later event overflowed its
+    // queue. Dropped keeping the order, which is the order watchers joined
+    // (streams of one connection tend to be together).
+    absl::flat_hash_set<const Subscription*> seen;
+    to_wake.erase(std::remove_if(to_wake.begin(), to_wake.end(),
+                                 [&](const std::shared_ptr<Subscription>& subscription) {
+                                   return !seen.insert(subscription.get()).second;
+                                 }),
+                  to_wake.end());
+  }
   Wake(std::move(to_wake));
 }
 
