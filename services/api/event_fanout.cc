@@ -30,7 +30,8 @@ void EventFanout::OnAppended(const storage::SessionRef& session,
     }
     live_events.push_back(std::move(live));
   }
-  hub_.Publish(HubKey(session), live_events);
+  // Called by the session's writer, between its synced writes.
+  hub_.Publish(HubKey(session), live_events, live::SessionHub::Pace::kAfterPreviousWakeUps);
 }
 
 EventFanout::EventFanout(live::SessionHub& hub, Clock& clock) : hub_(hub), clock_(clock) {

@@ -58,11 +58,14 @@ std::shared_ptr<const std::string> SessionHub::BytesFor(const LiveEvent& event,
   return event.public_bytes;
 }
 
-void SessionHub::Publish(const std::string& session_key, const std::vector<LiveEvent>& events) {
+void SessionHub::Publish(const std::string& session_key, const std::vector<LiveEvent>& events,
+                         Pace pace) {
   std::vector<std::shared_ptr<Subscription>> to_wake;
+  std::shared_ptr<PendingWakes> pending;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Channel& channel = channels_[session_key];
+    pending = channel.pending;
     for (const LiveEvent& event : events) {
       if (event.sequence != 0) {
         if (event.sequence <= channel.last_sequence) continue;
@@ -91,7 +94,7 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
                                  }),
                   to_wake.end());
   }
-  Wake(std::move(to_wake));
+  Wake(std::move(to_wake), pending, pace);
 }
 
 SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_threads)
@@ -108,8 +111,21 @@ SessionHub::~SessionHub() {
   for (std::thread& thread : wake_threads_) thread.join();
 }
 
-void SessionHub::Wake(WakeList to_wake) {
-  if (wake_threads_.empty() || to_wake.size() <= kMaxInlineWakes) {
+namespace {
+// Set on the hub's wake threads: a publish made from a wake-up (a stream
+// that ends and reports who is left) wakes its watchers itself, and never
+// waits for the thread it runs on.
+thread_local bool on_wake_thread = false;
+}  // namespace
+
+void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pending, Pace pace) {
+  const bool wait = pace == Pace::kAfterPreviousWakeUps && !on_wake_thread;
+  if (wake_threads_.empty() || to_wake.size() <= kMaxInlineWakes || on_wake_thread) {
+    if (wait) {
+      // The session may have been larger a moment ago.
+      std::unique_lock<std::mutex> lock(pending->mu);
+      pending->none.wait(lock, [&] { return pending->shares == 0; });
+    }
     for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
     return;
   }
@@ -117,20 +133,28 @@ void SessionHub::Wake(WakeList to_wake) {
   // than what a publish would wake itself.
   const size_t share =
       std::max(kMaxInlineWakes, (to_wake.size() + wake_threads_.size() - 1) / wake_threads_.size());
+  const int shares = static_cast<int>((to_wake.size() + share - 1) / share);
+  {
+    std::unique_lock<std::mutex> lock(pending->mu);
+    if (wait) pending->none.wait(lock, [&] { return pending->shares == 0; });
+    pending->shares += shares;
+  }
   {
     std::lock_guard<std::mutex> lock(wake_mu_);
     for (size_t begin = 0; begin < to_wake.size(); begin += share) {
       const size_t end = std::min(to_wake.size(), begin + share);
-      wake_queue_.emplace_back(std::make_move_iterator(to_wake.begin() + begin),
-                               std::make_move_iterator(to_wake.begin() + end));
+      wake_queue_.push_back(WakeShare{WakeList(std::make_move_iterator(to_wake.begin() + begin),
+                                               std::make_move_iterator(to_wake.begin() + end)),
+                                      pending});
     }
   }
   wake_ready_.notify_all();
 }
 
 void SessionHub::RunWakeThread() {
+  on_wake_thread = true;
   while (true) {
-    WakeList share;
+    WakeShare share;
     {
       std::unique_lock<std::mutex> lock(wake_mu_);
       wake_ready_.wait(lock, [this] { return stopping_ || !wake_queue_.empty(); });
@@ -138,7 +162,11 @@ void SessionHub::RunWakeThread() {
       share = std::move(wake_queue_.front());
       wake_queue_.pop_front();
     }
-    for (const std::shared_ptr<Subscription>& subscription : share) subscription->Wake();
+    for (const std::shared_ptr<Subscription>& subscription : share.subscriptions) {
+      subscription->Wake();
+    }
+    std::lock_guard<std::mutex> lock(share.pending->mu);
+    if (--share.pending->shares == 0) share.pending->none.notify_all();
   }
 }
 

@@ -17,7 +17,12 @@
 // large session to those threads, in one share a thread: the publisher (a
 // session's writer) goes on to its next synced write instead of waiting
 // while a thousand streams start theirs. A stream woken late takes every
-// event queued by then, in one batch.
+// event queued by then, in one batch. A session's writer publishes with
+// Pace::kAfterPreviousWakeUps: its next publish waits until the previous
+// one's wake-ups have run, so a session written faster than its watchers
+// can be woken slows to their pace (its writes queue up and go in larger
+// batches, as they did when it woke them itself) rather than piling up
+// wake-ups and small writes.
 //
 // Thread-safe. Wake-ups are called with no hub lock held. The locks are
 // std::mutex, not absl::Mutex: Debian's Abseil is not built for
@@ -126,11 +131,21 @@ class SessionHub {
   // hand-off would cost more than it saves.
   static constexpr size_t kMaxInlineWakes = 16;
 
+  // How a publish waits for the wake threads.
+  enum class Pace {
+    // Returns once the events are queued.
+    kDontWait,
+    // First waits until the session's previous wake-ups have all run, even
+    // when it has none of its own to hand over (for a session's writer: see
+    // above). Never waits on a wake thread.
+    kAfterPreviousWakeUps,
+  };
   // Delivers events of one session, in sequence order, to its watchers.
   // Events at or below what the hub has seen for the session are ignored.
   // The events are queued for every watcher before it returns; with wake
   // threads, the watchers of a large session may be woken after.
-  void Publish(const std::string& session_key, const std::vector<LiveEvent>& events);
+  void Publish(const std::string& session_key, const std::vector<LiveEvent>& events,
+               Pace pace = Pace::kDontWait);
 
   // Result of Subscribe.
   struct Joined {
@@ -162,17 +177,28 @@ class SessionHub {
  private:
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
+  // A session's wake-ups handed to the wake threads and not yet run.
+  struct PendingWakes {
+    std::mutex mu;
+    std::condition_variable none;
+    int shares ABSL_GUARDED_BY(mu) = 0;
+  };
   struct Channel {
     uint64_t last_sequence = 0;
     std::deque<LiveEvent> recent;
     std::vector<std::shared_ptr<Subscription>> subscriptions;
+    std::shared_ptr<PendingWakes> pending = std::make_shared<PendingWakes>();
   };
   static std::shared_ptr<const std::string> BytesFor(const LiveEvent& event,
                                                      const std::string& viewer_id);
 
   using WakeList = std::vector<std::shared_ptr<Subscription>>;
+  struct WakeShare {
+    WakeList subscriptions;
+    std::shared_ptr<PendingWakes> pending;  // The session's.
+  };
   // Wakes them here, or hands them to the wake threads in shares.
-  void Wake(WakeList to_wake);
+  void Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pending, Pace pace);
   void RunWakeThread();
 
   const size_t recent_kept_;
@@ -182,7 +208,7 @@ class SessionHub {
 
   std::mutex wake_mu_;
   std::condition_variable wake_ready_;
-  std::deque<WakeList> wake_queue_ ABSL_GUARDED_BY(wake_mu_);
+  std::deque<WakeShare> wake_queue_ ABSL_GUARDED_BY(wake_mu_);
   bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
   std::vector<std::thread> wake_threads_;
 };

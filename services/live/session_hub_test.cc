@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <random>
@@ -206,6 +207,90 @@ TEST(SessionHubTest, WakeThreadsLeaveASmallSessionsWakeUpsToThePublisher) {
   EXPECT_EQ(wakes.load(), static_cast<int>(SessionHub::kMaxInlineWakes));
 }
 
+// Wake-ups that wait until the test lets them go.
+class Gate {
+ public:
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    open_cv_.wait(lock, [this] { return open_; });
+  }
+  void Open() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = true;
+    }
+    open_cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable open_cv_;
+  bool open_ = false;
+};
+
+TEST(SessionHubTest, APacedPublishWaitsForTheSessionsPreviousWakeUps) {
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
+  auto gate = std::make_shared<Gate>();
+  std::vector<SessionHub::Joined> joined;
+  for (size_t w = 0; w <= SessionHub::kMaxInlineWakes; ++w) {
+    joined.push_back(hub.Subscribe("s", 0, "viewer", [gate] { gate->Wait(); }));
+  }
+  const auto paced = SessionHub::Pace::kAfterPreviousWakeUps;
+  hub.Publish("s", {Event(1, "one")}, paced);  // Nothing before it: returns.
+  // An unpaced publish does not wait for them.
+  hub.Publish("s", {Event(2, "two")});
+  std::atomic<bool> returned{false};
+  std::thread writer([&] {
+    hub.Publish("s", {Event(3, "three")}, paced);
+    returned.store(true);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(returned.load());  // Held while the wake-ups of "one" wait.
+  // Its events were queued before it waited.
+  EXPECT_EQ(Drain(*joined.back().subscription), (std::vector<std::string>{"one", "two", "three"}));
+  gate->Open();
+  writer.join();
+  EXPECT_TRUE(returned.load());
+}
+
+TEST(SessionHubTest, APublishFromAWakeUpNeverWaitsForItself) {
+  // A stream that ends reports who is left from the thread that woke it.
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
+  std::atomic<bool> published_from_wake{false};
+  std::atomic<bool> once{false};
+  for (size_t w = 0; w <= SessionHub::kMaxInlineWakes; ++w) {
+    hub.Subscribe("s", 0, "viewer", [&] {
+      if (once.exchange(true)) return;
+      LiveEvent presence = Event(0, "presence");
+      hub.Publish("s", {presence}, SessionHub::Pace::kAfterPreviousWakeUps);
+      published_from_wake.store(true);
+    });
+  }
+  hub.Publish("s", {Event(1, "one")}, SessionHub::Pace::kAfterPreviousWakeUps);
+  // Waits for the wake-ups above, the publish among them included (a
+  // deadlock would hang here, and the test time out).
+  hub.Publish("s", {Event(2, "two")}, SessionHub::Pace::kAfterPreviousWakeUps);
+  hub.Publish("s", {Event(3, "three")}, SessionHub::Pace::kAfterPreviousWakeUps);
+  EXPECT_TRUE(published_from_wake.load());
+}
+
+// A watcher that reads only when woken, as a stream does.
+struct WokenReader {
+  std::mutex mu;  // Wake-ups of one watcher may overlap.
+  std::shared_ptr<Subscription> subscription;
+  uint64_t last = 0;
+  int gaps = 0;
+  void Read() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (subscription == nullptr) return;  // Woken before it was stored.
+    for (const auto& bytes : subscription->Take(SIZE_MAX, SIZE_MAX).events) {
+      const uint64_t sequence = std::stoull(*bytes);
+      if (sequence != last + 1) ++gaps;
+      last = sequence;
+    }
+  }
+};
+
 // Watchers that read only when woken, as streams do, on sessions large
 // enough for the wake threads, while publishers run flat out: every watcher
 // ends with every event, in order. A lost wake-up would strand events.
@@ -213,22 +298,7 @@ TEST(SessionHubTest, WakeThreadsStrandNoEvent) {
   constexpr int kSessions = 2;
   constexpr int kWatchersPerSession = 40;
   constexpr uint64_t kEvents = 5000;
-  struct Reader {
-    std::mutex mu;  // Wake-ups of one watcher may overlap.
-    std::shared_ptr<Subscription> subscription;
-    uint64_t last = 0;
-    int gaps = 0;
-    void Read() {
-      std::lock_guard<std::mutex> lock(mu);
-      if (subscription == nullptr) return;  // Woken before it was stored.
-      for (const auto& bytes : subscription->Take(SIZE_MAX, SIZE_MAX).events) {
-        const uint64_t sequence = std::stoull(*bytes);
-        if (sequence != last + 1) ++gaps;
-        last = sequence;
-      }
-    }
-  };
-  std::vector<std::shared_ptr<Reader>> readers;
+  std::vector<std::shared_ptr<WokenReader>> readers;
   {
     WatcherLimits unlimited;
     unlimited.max_events = SIZE_MAX;
@@ -236,7 +306,7 @@ TEST(SessionHubTest, WakeThreadsStrandNoEvent) {
     SessionHub hub(/*recent_events_kept=*/8, unlimited, /*wake_threads=*/2);
     for (int s = 0; s < kSessions; ++s) {
       for (int w = 0; w < kWatchersPerSession; ++w) {
-        auto reader = std::make_shared<Reader>();
+        auto reader = std::make_shared<WokenReader>();
         SessionHub::Joined joined =
             hub.Subscribe("s" + std::to_string(s), 0, "viewer", [reader] { reader->Read(); });
         std::lock_guard<std::mutex> lock(reader->mu);
@@ -280,11 +350,32 @@ TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree
   std::atomic<bool> stop{false};
   std::atomic<int> gaps{0};
   std::atomic<int64_t> received{0};
+  // The publishers start once every watcher has joined a session: on a
+  // busy machine they could otherwise finish before any watcher ran.
+  constexpr int kWatcherThreads = 6;
+  std::atomic<int> watchers_joined{0};
+
+  // With wake threads, sessions large enough to use them: watchers that
+  // read only when woken, there from the start.
+  std::vector<std::pair<std::string, std::shared_ptr<WokenReader>>> bystanders;
+  if (GetParam() > 0) {
+    for (int s = 0; s < kSessions; ++s) {
+      for (size_t b = 0; b <= SessionHub::kMaxInlineWakes; ++b) {
+        auto reader = std::make_shared<WokenReader>();
+        SessionHub::Joined joined =
+            hub.Subscribe("s" + std::to_string(s), 0, "bystander", [reader] { reader->Read(); });
+        std::lock_guard<std::mutex> lock(reader->mu);
+        reader->subscription = joined.subscription;
+        bystanders.emplace_back("s" + std::to_string(s), reader);
+      }
+    }
+  }
 
   std::vector<std::thread> threads;
   for (int s = 0; s < kSessions; ++s) {
     threads.emplace_back([&, s] {
       const std::string key = "s" + std::to_string(s);
+      while (watchers_joined.load() < kWatcherThreads) std::this_thread::yield();
       for (uint64_t sequence = 1; sequence <= kEvents; ++sequence) {
         hub.Publish(key, {Event(sequence, std::to_string(sequence))});
         published[s].store(sequence);
@@ -292,8 +383,9 @@ TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree
       }
     });
   }
-  for (int w = 0; w < 6; ++w) {
+  for (int w = 0; w < kWatcherThreads; ++w) {
     threads.emplace_back([&, w] {
+      bool joined_once = false;
       std::mt19937 random(w);
       while (!stop.load()) {
         const int s = random() % kSessions;
@@ -306,6 +398,10 @@ TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree
         SessionHub::Joined joined =
             hub.Subscribe(key, after, "viewer" + std::to_string(w), [wakes] { ++*wakes; });
         if (!joined.subscription) continue;  // Would have to read the log first.
+        if (!joined_once) {
+          joined_once = true;
+          ++watchers_joined;
+        }
         Subscription& subscription = *joined.subscription;
         for (int round = 0; round < 50 && !subscription.closed(); ++round) {
           for (const auto& bytes : subscription.Take(SIZE_MAX, SIZE_MAX).events) {
@@ -327,6 +423,11 @@ TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree
   for (size_t t = kSessions; t < threads.size(); ++t) threads[t].join();
   EXPECT_EQ(gaps.load(), 0);
   EXPECT_GT(received.load(), 0);
+  for (const auto& [key, bystander] : bystanders) {
+    std::lock_guard<std::mutex> lock(bystander->mu);
+    EXPECT_EQ(bystander->gaps, 0);
+    hub.Unsubscribe(key, bystander->subscription.get());
+  }
   for (int s = 0; s < kSessions; ++s) EXPECT_EQ(hub.WatcherCount("s" + std::to_string(s)), 0);
 }
 
