@@ -53,8 +53,12 @@ std::string Sha256(absl::string_view data) {
   // OpenSSL 3's one-shot SHA256() looks the algorithm up among the loaded
   // providers on every call, under a lock: a third of the hash's cost on
   // every authenticated request. Fetched once, and one context per thread.
-  static EVP_MD* const sha256 = [] {
-    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* const sha256 = [] {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+#else
+    const EVP_MD* md = EVP_sha256();
+#endif
     if (md == nullptr) {
       std::fprintf(stderr, "OpenSSL has no SHA-256\n");
       std::abort();

@@ -1,11 +1,13 @@
 #include "services/common/secrets.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "gtest/gtest.h"
 #include "services/common/ids.h"
 
@@ -42,6 +44,22 @@ TEST(SecretsTest, Sha256KnownAnswerAndConstantTimeEquals) {
   EXPECT_FALSE(ConstantTimeEquals("same", "same-longer"));
 }
 
+TEST(SecretsTest, Sha256OnManyThreadsAtOnce) {
+  // One digest context per thread: threads never share one.
+  const std::string expected = Sha256("abc");
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        if (Sha256("abc") != expected || Sha256("").size() != 32) ++wrong;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 TEST(IdsTest, TimeOrderedIdsIncreaseAndMatchIdPattern) {
   FakeClock clock;
   TimeOrderedIdGenerator ids(clock);
@@ -73,13 +91,19 @@ TEST(IdsTest, TimeOrderedIdsStayInOrderWhenTheClockGoesBack) {
 TEST(IdsTest, TimeOrderedIdsStartEachMillisecondAtARandomCounter) {
   FakeClock clock;
   TimeOrderedIdGenerator ids(clock);
-  std::set<std::string> starts;
+  std::vector<uint32_t> starts;
   for (int i = 0; i < 20; ++i) {
     clock.Advance(absl::Milliseconds(1));
-    starts.insert(ids.NewId().substr(12));
+    uint32_t start = 0;
+    ASSERT_TRUE(absl::SimpleHexAtoi(ids.NewId().substr(12), &start));
+    EXPECT_LT(start, uint32_t{1} << 31);  // Room to count up.
+    starts.push_back(start);
   }
-  // 20 draws below 2^31: equal ones would mean the start is not random.
-  EXPECT_EQ(starts.size(), 20u);
+  // Drawn afresh each millisecond, not carried on: 20 draws below 2^31
+  // that are equal or consecutive would mean they are not random.
+  std::set<uint32_t> distinct(starts.begin(), starts.end());
+  EXPECT_EQ(distinct.size(), starts.size());
+  for (size_t i = 1; i < starts.size(); ++i) EXPECT_NE(starts[i], starts[i - 1] + 1);
 }
 
 TEST(IdsTest, ConcurrentCallersGetDistinctIds) {

@@ -84,9 +84,9 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
     if (channel.subscriptions.empty()) channel.recent.clear();  // Nobody to catch up.
   }
   if (events.size() > 1) {
-    // A watcher is listed again only when a later event overflowed its
-    // queue. Dropped keeping the order, which is the order watchers joined
-    // (streams of one connection tend to be together).
+    // A watcher is listed again when its queue was emptied between two of
+    // the events (its stream took them) or a later one overflowed it. Drop
+    // the repeats, keeping the order in which watchers joined, roughly.
     absl::flat_hash_set<const Subscription*> seen;
     to_wake.erase(std::remove_if(to_wake.begin(), to_wake.end(),
                                  [&](const std::shared_ptr<Subscription>& subscription) {
@@ -112,9 +112,9 @@ SessionHub::~SessionHub() {
 }
 
 namespace {
-// Set on the hub's wake threads: a publish made from a wake-up (a stream
-// that ends and reports who is left) wakes its watchers itself, and never
-// waits for the thread it runs on.
+// Set on the hub's wake threads: a publish made from a wake-up wakes its
+// watchers itself, and never waits for the thread it runs on (none does
+// today; this keeps one from deadlocking).
 thread_local bool on_wake_thread = false;
 }  // namespace
 
@@ -129,8 +129,8 @@ void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pen
     for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
     return;
   }
-  // One share a thread, so all of them start streams at once; none smaller
-  // than what a publish would wake itself.
+  // One share a thread, so all of them start streams at once; shares of at
+  // least kMaxInlineWakes (the last may be smaller).
   const size_t share =
       std::max(kMaxInlineWakes, (to_wake.size() + wake_threads_.size() - 1) / wake_threads_.size());
   const int shares = static_cast<int>((to_wake.size() + share - 1) / share);

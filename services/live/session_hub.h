@@ -135,9 +135,12 @@ class SessionHub {
   enum class Pace {
     // Returns once the events are queued.
     kDontWait,
-    // First waits until the session's previous wake-ups have all run, even
-    // when it has none of its own to hand over (for a session's writer: see
-    // above). Never waits on a wake thread.
+    // Queues the events, then waits until the session's previous wake-ups
+    // have all run (even when it has none of its own to hand over) before
+    // it wakes or hands over its own and returns: for a session's writer
+    // (see above), whose replies wait too. Never waits on a wake thread.
+    // Whatever a wake-up runs (the stream's access check among it) must
+    // therefore never wait for a session's writer or its lock.
     kAfterPreviousWakeUps,
   };
   // Delivers events of one session, in sequence order, to its watchers.

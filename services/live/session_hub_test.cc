@@ -4,6 +4,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <mutex>
 #include <random>
 #include <string>
@@ -171,14 +174,18 @@ TEST(SessionHubTest, WakeThreadsWakeALargeSessionAfterItsEventsAreQueued) {
   constexpr int kWatchers = 100;  // Over kMaxInlineWakes: handed to the threads.
   static_assert(kWatchers > SessionHub::kMaxInlineWakes);
   auto wakes = std::make_shared<std::atomic<int>>(0);
+  auto woken_here = std::make_shared<std::atomic<int>>(0);
+  const std::thread::id publisher = std::this_thread::get_id();
   std::vector<SessionHub::Joined> joined;
   {
     SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/2);
     for (int w = 0; w < kWatchers; ++w) {
-      joined.push_back(hub.Subscribe("s", 0, "viewer" + std::to_string(w), [wakes] {
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
-        ++*wakes;
-      }));
+      joined.push_back(
+          hub.Subscribe("s", 0, "viewer" + std::to_string(w), [wakes, woken_here, publisher] {
+            if (std::this_thread::get_id() == publisher) ++*woken_here;
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+            ++*wakes;
+          }));
     }
     hub.Publish("s", {Event(1, "one"), Event(2, "two")});
     // Queued for everyone before Publish returned, woken or not.
@@ -188,8 +195,10 @@ TEST(SessionHubTest, WakeThreadsWakeALargeSessionAfterItsEventsAreQueued) {
     // A wake-up still under way when the hub goes runs first (below).
     hub.Publish("s", {Event(3, "three")});
   }
-  // Each watcher woken once a publish: its queue was empty both times.
+  // Each watcher woken once a publish (its queue was empty both times), and
+  // none on the publisher's thread.
   EXPECT_EQ(wakes->load(), 2 * kWatchers);
+  EXPECT_EQ(woken_here->load(), 0);
   for (const SessionHub::Joined& j : joined) {
     EXPECT_EQ(Drain(*j.subscription), (std::vector<std::string>{"three"}));
   }
@@ -229,8 +238,9 @@ class Gate {
 };
 
 TEST(SessionHubTest, APacedPublishWaitsForTheSessionsPreviousWakeUps) {
-  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
   auto gate = std::make_shared<Gate>();
+  std::atomic<bool> returned{false};
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
   std::vector<SessionHub::Joined> joined;
   for (size_t w = 0; w <= SessionHub::kMaxInlineWakes; ++w) {
     joined.push_back(hub.Subscribe("s", 0, "viewer", [gate] { gate->Wait(); }));
@@ -239,38 +249,52 @@ TEST(SessionHubTest, APacedPublishWaitsForTheSessionsPreviousWakeUps) {
   hub.Publish("s", {Event(1, "one")}, paced);  // Nothing before it: returns.
   // An unpaced publish does not wait for them.
   hub.Publish("s", {Event(2, "two")});
-  std::atomic<bool> returned{false};
   std::thread writer([&] {
     hub.Publish("s", {Event(3, "three")}, paced);
     returned.store(true);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(returned.load());  // Held while the wake-ups of "one" wait.
-  // Its events were queued before it waited.
-  EXPECT_EQ(Drain(*joined.back().subscription), (std::vector<std::string>{"one", "two", "three"}));
+  // Its events are queued before it waits: once "three" is there, the
+  // writer is at its wait or before it, and the wake-ups of "one" are held.
+  std::vector<std::string> taken;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (taken.size() < 3 && std::chrono::steady_clock::now() < give_up) {
+    for (std::string& text : Drain(*joined.back().subscription)) taken.push_back(std::move(text));
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(taken, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_FALSE(returned.load());
   gate->Open();
   writer.join();
   EXPECT_TRUE(returned.load());
 }
 
 TEST(SessionHubTest, APublishFromAWakeUpNeverWaitsForItself) {
-  // A stream that ends reports who is left from the thread that woke it.
-  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
+  // Before the hub: wake-ups still queued when it goes use them.
   std::atomic<bool> published_from_wake{false};
   std::atomic<bool> once{false};
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
   for (size_t w = 0; w <= SessionHub::kMaxInlineWakes; ++w) {
     hub.Subscribe("s", 0, "viewer", [&] {
       if (once.exchange(true)) return;
-      LiveEvent presence = Event(0, "presence");
-      hub.Publish("s", {presence}, SessionHub::Pace::kAfterPreviousWakeUps);
+      // Paced, on the session whose wake-up this is: waiting would wait
+      // for itself.
+      hub.Publish("s", {Event(0, "presence")}, SessionHub::Pace::kAfterPreviousWakeUps);
       published_from_wake.store(true);
     });
   }
-  hub.Publish("s", {Event(1, "one")}, SessionHub::Pace::kAfterPreviousWakeUps);
-  // Waits for the wake-ups above, the publish among them included (a
-  // deadlock would hang here, and the test time out).
-  hub.Publish("s", {Event(2, "two")}, SessionHub::Pace::kAfterPreviousWakeUps);
-  hub.Publish("s", {Event(3, "three")}, SessionHub::Pace::kAfterPreviousWakeUps);
+  std::promise<void> done;
+  std::future<void> finished = done.get_future();
+  std::thread writer([&] {
+    hub.Publish("s", {Event(1, "one")}, SessionHub::Pace::kAfterPreviousWakeUps);
+    // Waits for the wake-ups above, the publish among them included.
+    hub.Publish("s", {Event(2, "two")}, SessionHub::Pace::kAfterPreviousWakeUps);
+    done.set_value();
+  });
+  if (finished.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    std::fprintf(stderr, "a publish from a wake-up waited for itself: deadlock\n");
+    std::abort();  // Fail now rather than at the test runner's timeout.
+  }
+  writer.join();
   EXPECT_TRUE(published_from_wake.load());
 }
 
@@ -342,8 +366,14 @@ INSTANTIATE_TEST_SUITE_P(WakeThreads, ConcurrentHubTest, ::testing::Values(0, 2)
 
 TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree) {
   WatcherLimits limits;
-  limits.max_events = 64;
-  SessionHub hub(/*recent_events_kept=*/32, limits, /*wake_threads=*/GetParam());
+  // Small queues without wake threads, to overflow watchers; with them,
+  // queues that hold everything, so the watchers woken by the threads
+  // never overflow and must end with every event.
+  limits.max_events = GetParam() > 0 ? SIZE_MAX : 64;
+  limits.max_bytes = SIZE_MAX;
+  auto owned_hub = std::make_unique<SessionHub>(/*recent_events_kept=*/32, limits,
+                                                /*wake_threads=*/GetParam());
+  SessionHub& hub = *owned_hub;
   constexpr int kSessions = 3;
   constexpr uint64_t kEvents = 20000;
   std::atomic<uint64_t> published[kSessions] = {};
@@ -424,11 +454,15 @@ TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree
   EXPECT_EQ(gaps.load(), 0);
   EXPECT_GT(received.load(), 0);
   for (const auto& [key, bystander] : bystanders) {
-    std::lock_guard<std::mutex> lock(bystander->mu);
-    EXPECT_EQ(bystander->gaps, 0);
     hub.Unsubscribe(key, bystander->subscription.get());
   }
   for (int s = 0; s < kSessions; ++s) EXPECT_EQ(hub.WatcherCount("s" + std::to_string(s)), 0);
+  owned_hub.reset();  // Runs the wake-ups still queued.
+  for (const auto& [key, bystander] : bystanders) {
+    std::lock_guard<std::mutex> lock(bystander->mu);
+    EXPECT_EQ(bystander->gaps, 0);
+    EXPECT_EQ(bystander->last, kEvents) << key;
+  }
 }
 
 }  // namespace
