@@ -98,18 +98,12 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
 }
 
 SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_threads)
-    : recent_kept_(recent_events_kept), limits_(limits) {
-  for (int i = 0; i < wake_threads; ++i) wake_threads_.emplace_back([this] { RunWakeThread(); });
-}
+    : recent_kept_(recent_events_kept),
+      limits_(limits),
+      wake_threads_(std::max(0, wake_threads)),
+      wake_pool_(wake_threads_ > 0 ? std::make_unique<ThreadPool>(wake_threads_) : nullptr) {}
 
-SessionHub::~SessionHub() {
-  {
-    std::lock_guard<std::mutex> lock(wake_mu_);
-    stopping_ = true;
-  }
-  wake_ready_.notify_all();
-  for (std::thread& thread : wake_threads_) thread.join();
-}
+SessionHub::~SessionHub() { wake_pool_.reset(); }
 
 namespace {
 // Set on the hub's wake threads: a publish made from a wake-up wakes its
@@ -120,7 +114,7 @@ thread_local bool on_wake_thread = false;
 
 void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pending, Pace pace) {
   const bool wait = pace == Pace::kAfterPreviousWakeUps && !on_wake_thread;
-  if (wake_threads_.empty() || to_wake.size() <= kMaxInlineWakes || on_wake_thread) {
+  if (wake_pool_ == nullptr || to_wake.size() <= kMaxInlineWakes || on_wake_thread) {
     if (wait) {
       // The session may have been larger a moment ago.
       std::unique_lock<std::mutex> lock(pending->mu);
@@ -131,42 +125,27 @@ void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pen
   }
   // One share a thread, so all of them start streams at once; shares of at
   // least kMaxInlineWakes (the last may be smaller).
-  const size_t share =
-      std::max(kMaxInlineWakes, (to_wake.size() + wake_threads_.size() - 1) / wake_threads_.size());
+  const size_t threads = static_cast<size_t>(wake_threads_);
+  const size_t share = std::max(kMaxInlineWakes, (to_wake.size() + threads - 1) / threads);
   const int shares = static_cast<int>((to_wake.size() + share - 1) / share);
   {
     std::unique_lock<std::mutex> lock(pending->mu);
     if (wait) pending->none.wait(lock, [&] { return pending->shares == 0; });
     pending->shares += shares;
   }
-  {
-    std::lock_guard<std::mutex> lock(wake_mu_);
-    for (size_t begin = 0; begin < to_wake.size(); begin += share) {
-      const size_t end = std::min(to_wake.size(), begin + share);
-      wake_queue_.push_back(WakeShare{WakeList(std::make_move_iterator(to_wake.begin() + begin),
-                                               std::make_move_iterator(to_wake.begin() + end)),
-                                      pending});
-    }
-  }
-  wake_ready_.notify_all();
-}
-
-void SessionHub::RunWakeThread() {
-  on_wake_thread = true;
-  while (true) {
-    WakeShare share;
-    {
-      std::unique_lock<std::mutex> lock(wake_mu_);
-      wake_ready_.wait(lock, [this] { return stopping_ || !wake_queue_.empty(); });
-      if (wake_queue_.empty()) return;  // Stopping, and nothing left to wake.
-      share = std::move(wake_queue_.front());
-      wake_queue_.pop_front();
-    }
-    for (const std::shared_ptr<Subscription>& subscription : share.subscriptions) {
-      subscription->Wake();
-    }
-    std::lock_guard<std::mutex> lock(share.pending->mu);
-    if (--share.pending->shares == 0) share.pending->none.notify_all();
+  for (size_t begin = 0; begin < to_wake.size(); begin += share) {
+    const size_t end = std::min(to_wake.size(), begin + share);
+    wake_pool_->Schedule([subscriptions = WakeList(std::make_move_iterator(to_wake.begin() + begin),
+                                                   std::make_move_iterator(to_wake.begin() + end)),
+                          pending] {
+      on_wake_thread = true;
+      for (const std::shared_ptr<Subscription>& subscription : subscriptions) {
+        subscription->Wake();
+      }
+      on_wake_thread = false;
+      std::lock_guard<std::mutex> lock(pending->mu);
+      if (--pending->shares == 0) pending->none.notify_all();
+    });
   }
 }
 

@@ -37,11 +37,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "services/common/thread_pool.h"
 
 namespace retro::live {
 
@@ -196,24 +196,18 @@ class SessionHub {
                                                      const std::string& viewer_id);
 
   using WakeList = std::vector<std::shared_ptr<Subscription>>;
-  struct WakeShare {
-    WakeList subscriptions;
-    std::shared_ptr<PendingWakes> pending;  // The session's.
-  };
   // Wakes them here, or hands them to the wake threads in shares.
   void Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pending, Pace pace);
-  void RunWakeThread();
 
   const size_t recent_kept_;
   const WatcherLimits limits_;
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Channel> channels_ ABSL_GUARDED_BY(mu_);
 
-  std::mutex wake_mu_;
-  std::condition_variable wake_ready_;
-  std::deque<WakeShare> wake_queue_ ABSL_GUARDED_BY(wake_mu_);
-  bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
-  std::vector<std::thread> wake_threads_;
+  const int wake_threads_;
+  // Null without wake threads. Last: destroyed first, running the shares
+  // still queued while the hub they may publish to is whole.
+  std::unique_ptr<ThreadPool> wake_pool_;
 };
 
 }  // namespace retro::live
