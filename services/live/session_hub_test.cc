@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <random>
@@ -315,6 +316,14 @@ struct WokenReader {
   }
 };
 
+// The wake-up of a WokenReader. Weak: the reader holds its subscription,
+// which holds this, and a strong reference would keep both alive forever.
+std::function<void()> ReadWhenWoken(const std::shared_ptr<WokenReader>& reader) {
+  return [weak = std::weak_ptr<WokenReader>(reader)] {
+    if (std::shared_ptr<WokenReader> reader = weak.lock()) reader->Read();
+  };
+}
+
 // Watchers that read only when woken, as streams do, on sessions large
 // enough for the wake threads, while publishers run flat out: every watcher
 // ends with every event, in order. A lost wake-up would strand events.
@@ -332,7 +341,7 @@ TEST(SessionHubTest, WakeThreadsStrandNoEvent) {
       for (int w = 0; w < kWatchersPerSession; ++w) {
         auto reader = std::make_shared<WokenReader>();
         SessionHub::Joined joined =
-            hub.Subscribe("s" + std::to_string(s), 0, "viewer", [reader] { reader->Read(); });
+            hub.Subscribe("s" + std::to_string(s), 0, "viewer", ReadWhenWoken(reader));
         std::lock_guard<std::mutex> lock(reader->mu);
         reader->subscription = joined.subscription;
         readers.push_back(reader);
@@ -391,7 +400,7 @@ TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree
       for (size_t b = 0; b <= SessionHub::kMaxInlineWakes; ++b) {
         auto reader = std::make_shared<WokenReader>();
         SessionHub::Joined joined =
-            hub.Subscribe("s" + std::to_string(s), 0, "bystander", [reader] { reader->Read(); });
+            hub.Subscribe("s" + std::to_string(s), 0, "bystander", ReadWhenWoken(reader));
         std::lock_guard<std::mutex> lock(reader->mu);
         reader->subscription = joined.subscription;
         bystanders.emplace_back("s" + std::to_string(s), reader);
