@@ -114,24 +114,22 @@ thread_local bool on_wake_thread = false;
 
 void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pending, Pace pace) {
   const bool wait = pace == Pace::kAfterPreviousWakeUps && !on_wake_thread;
-  if (wake_pool_ == nullptr || to_wake.size() <= kMaxInlineWakes || on_wake_thread) {
-    if (wait) {
-      // The session may have been larger a moment ago.
-      std::unique_lock<std::mutex> lock(pending->mu);
-      pending->none.wait(lock, [&] { return pending->shares == 0; });
-    }
-    for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
-    return;
-  }
+  const bool hand_over =
+      wake_pool_ != nullptr && to_wake.size() > kMaxInlineWakes && !on_wake_thread;
   // One share a thread, so all of them start streams at once; shares of at
   // least kMaxInlineWakes (the last may be smaller).
-  const size_t threads = static_cast<size_t>(wake_threads_);
+  const size_t threads = static_cast<size_t>(std::max(1, wake_threads_));
   const size_t share = std::max(kMaxInlineWakes, (to_wake.size() + threads - 1) / threads);
-  const int shares = static_cast<int>((to_wake.size() + share - 1) / share);
-  {
+  if (wait || hand_over) {
     std::unique_lock<std::mutex> lock(pending->mu);
+    // Even with nothing to hand over: the session may have been larger a
+    // moment ago.
     if (wait) pending->none.wait(lock, [&] { return pending->shares == 0; });
-    pending->shares += shares;
+    if (hand_over) pending->shares += static_cast<int>((to_wake.size() + share - 1) / share);
+  }
+  if (!hand_over) {
+    for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
+    return;
   }
   for (size_t begin = 0; begin < to_wake.size(); begin += share) {
     const size_t end = std::min(to_wake.size(), begin + share);
