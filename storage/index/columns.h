@@ -17,6 +17,7 @@
 #include "storage/database.h"
 #include "storage/index/index_records.pb.h"
 #include "storage/index/lesson_index.h"
+#include "storage/index/write_pipeline.h"
 
 namespace retro::index {
 
@@ -161,8 +162,33 @@ struct LessonIndex::Columns {
   void AddValue(ValueField field, uint32_t id, uint32_t doc);
 };
 
+// A value an index write in flight puts (see OrgState), by key.
+struct PendingIndexValue {
+  uint64_t ticket = 0;  // Of the write that puts it.
+  std::string key;
+  std::string value;
+};
+using PendingIndexValues = absl::flat_hash_map<std::string, PendingIndexValue>;
+
+// One organization's index: its doc values in memory, and its writes.
+//
+// Writes are pipelined (WritePipeline): each is built under write_mu (doc
+// ids, postings merged into each term's last block, totals), then written
+// in its turn without the lock, so the next write is built while the one
+// before it syncs. A write being built must see what the writes in flight
+// put in terms, postings and index_stats: until they are done, those
+// values are read from pending_*, not RocksDB.
 struct LessonIndex::OrgState {
-  absl::Mutex write_mu;  // Serializes this organization's index writes.
+  absl::Mutex write_mu;  // Serializes the building of index writes.
+  WritePipeline pipeline;
+  // Term key -> TermInfo; posting prefix -> the term's last block (key and
+  // value); the totals.
+  PendingIndexValues pending_terms ABSL_GUARDED_BY(write_mu);
+  PendingIndexValues pending_last_blocks ABSL_GUARDED_BY(write_mu);
+  std::optional<PendingIndexValue> pending_stats ABSL_GUARDED_BY(write_mu);
+  // The pipeline's failures when the pending values were built.
+  uint64_t pending_failures ABSL_GUARDED_BY(write_mu) = 0;
+
   absl::Mutex columns_mu;
   Columns columns ABSL_GUARDED_BY(columns_mu);
 };

@@ -182,14 +182,29 @@ struct LessonPart {
 struct TermWrites {
   std::vector<std::pair<std::string, std::string>> terms;
   std::vector<std::pair<std::string, std::string>> blocks;
+  // Each term's posting prefix and its last block's place in blocks.
+  std::vector<std::pair<std::string, size_t>> last_blocks;
 };
+
+// What the index writes in flight put, read before RocksDB; null when
+// none can be in flight.
+struct PendingReads {
+  const PendingIndexValues* terms = nullptr;
+  const PendingIndexValues* last_blocks = nullptr;
+};
+
+const PendingIndexValue* FindPending(const PendingIndexValues* values, const std::string& key) {
+  if (values == nullptr) return nullptr;
+  auto it = values->find(key);
+  return it == values->end() ? nullptr : &it->second;
+}
 
 // Gathers the postings of the terms in share (of shares, by hash) from
 // every part, in doc order (taking them from the parts, parts[i] as doc
 // docs[i]), and encodes them: each term's last stored block is filled
-// before new ones start. Reads the database only, so shares may run on
-// different threads.
-absl::Status GatherTerms(Database& database, const std::string& org_id,
+// before new ones start. Reads the database and pending only, so shares
+// may run on different threads.
+absl::Status GatherTerms(Database& database, const PendingReads& pending, const std::string& org_id,
                          const std::vector<uint32_t>& docs, std::vector<LessonPart>& parts,
                          size_t share, size_t shares, TermWrites* out) {
   absl::flat_hash_map<std::string, std::vector<Posting>> postings;
@@ -207,40 +222,56 @@ absl::Status GatherTerms(Database& database, const std::string& org_id,
     }
   }
   for (auto& [term, added] : postings) {
-    ASSIGN_OR_RETURN(
-        std::optional<TermInfo> info_record,
-        storage::GetRecord<TermInfo>(database, Table::kTerms, keys::Term(org_id, term)));
-    TermInfo info = info_record.value_or(TermInfo());
+    std::string term_key = keys::Term(org_id, term);
+    TermInfo info;
+    if (const PendingIndexValue* pending_info = FindPending(pending.terms, term_key)) {
+      if (!info.ParseFromString(pending_info->value)) {
+        return absl::InternalError(absl::StrCat("unreadable pending term '", term, "'"));
+      }
+    } else {
+      ASSIGN_OR_RETURN(std::optional<TermInfo> info_record,
+                       storage::GetRecord<TermInfo>(database, Table::kTerms, term_key));
+      info = info_record.value_or(TermInfo());
+    }
     info.set_doc_freq(info.doc_freq() + added.size());
     if (info.display().empty()) info.set_display(display[term]);
-    out->terms.emplace_back(keys::Term(org_id, term), info.SerializeAsString());
+    out->terms.emplace_back(std::move(term_key), info.SerializeAsString());
 
     // Fill the term's last block before starting new ones.
-    std::vector<Posting> pending;
-    ASSIGN_OR_RETURN(
-        std::optional<std::string> last_key,
-        database.LastKeyWithPrefix(Table::kPostings, keys::PostingPrefix(org_id, term)));
+    std::vector<Posting> pending_postings;
+    std::string prefix = keys::PostingPrefix(org_id, term);
+    std::optional<std::string> last_key;
+    std::optional<std::string> block;
+    if (const PendingIndexValue* pending_block = FindPending(pending.last_blocks, prefix)) {
+      last_key = pending_block->key;
+      block = pending_block->value;
+    } else {
+      ASSIGN_OR_RETURN(last_key, database.LastKeyWithPrefix(Table::kPostings, prefix));
+      if (last_key) {
+        ASSIGN_OR_RETURN(block, database.Get(Table::kPostings, *last_key));
+      }
+    }
     if (last_key) {
       uint32_t first_doc = keys::BlockFirstDoc(*last_key);
-      ASSIGN_OR_RETURN(std::optional<std::string> block, database.Get(Table::kPostings, *last_key));
       BlockHeader header;
       if (!block || !DecodeBlockHeader(*block, first_doc, &header)) {
         return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
       }
       if (header.count < kBlockSize) {
-        if (!DecodeBlock(*block, first_doc, /*with_positions=*/true, &pending)) {
+        if (!DecodeBlock(*block, first_doc, /*with_positions=*/true, &pending_postings)) {
           return absl::DataLossError(absl::StrCat("unreadable posting block of '", term, "'"));
         }
-        for (Posting& p : pending) p.length = header.min_length;
+        for (Posting& p : pending_postings) p.length = header.min_length;
       }
     }
-    for (Posting& p : added) pending.push_back(std::move(p));
-    for (size_t begin = 0; begin < pending.size(); begin += kBlockSize) {
-      size_t end = std::min(pending.size(), begin + kBlockSize);
-      std::vector<Posting> chunk(std::make_move_iterator(pending.begin() + begin),
-                                 std::make_move_iterator(pending.begin() + end));
+    for (Posting& p : added) pending_postings.push_back(std::move(p));
+    for (size_t begin = 0; begin < pending_postings.size(); begin += kBlockSize) {
+      size_t end = std::min(pending_postings.size(), begin + kBlockSize);
+      std::vector<Posting> chunk(std::make_move_iterator(pending_postings.begin() + begin),
+                                 std::make_move_iterator(pending_postings.begin() + end));
       out->blocks.emplace_back(keys::Posting(org_id, term, chunk.front().doc), EncodeBlock(chunk));
     }
+    out->last_blocks.emplace_back(std::move(prefix), out->blocks.size() - 1);
   }
   return absl::OkStatus();
 }
@@ -487,7 +518,8 @@ void LessonIndex::AnalyzeLessons(const std::vector<const retro::v1::Lesson*>& le
 absl::Status LessonIndex::IndexAnalyzed(const std::string& org_id,
                                         const std::vector<uint32_t>& docs,
                                         AnalyzedLessons& analyzed, IndexStats* stats,
-                                        Database::Batch& batch) {
+                                        Database::Batch& batch, OrgState* pipeline,
+                                        uint64_t ticket) {
   std::vector<LessonPart>& parts = analyzed.parts;
   for (size_t i = 0; i < docs.size(); ++i) {
     LessonPart& part = parts[i];
@@ -501,8 +533,15 @@ absl::Status LessonIndex::IndexAnalyzed(const std::string& org_id,
   const size_t shares = docs.size() >= kParallelAnalysisMinLessons ? 2 : 1;
   std::vector<TermWrites> writes(shares);
   std::vector<absl::Status> gathered(shares);
+  PendingReads pending;
+  if (pipeline != nullptr) {
+    pipeline->write_mu.AssertHeld();
+    pending.terms = &pipeline->pending_terms;
+    pending.last_blocks = &pipeline->pending_last_blocks;
+  }
   auto gather = [&](size_t share) {
-    gathered[share] = GatherTerms(database_, org_id, docs, parts, share, shares, &writes[share]);
+    gathered[share] =
+        GatherTerms(database_, pending, org_id, docs, parts, share, shares, &writes[share]);
   };
   if (shares > 1) {
     std::thread helper(gather, 1);
@@ -511,16 +550,31 @@ absl::Status LessonIndex::IndexAnalyzed(const std::string& org_id,
   } else {
     gather(0);
   }
-  for (size_t share = 0; share < shares; ++share) {
-    RETURN_IF_ERROR(gathered[share]);
-    for (auto& [key, value] : writes[share].terms) {
+  for (size_t share = 0; share < shares; ++share) RETURN_IF_ERROR(gathered[share]);
+  std::string stats_value = stats->SerializeAsString();
+  // For the writes built while this one is in flight: copies, taken
+  // before the values move into the batch.
+  if (pipeline != nullptr) {
+    for (TermWrites& share : writes) {
+      for (const auto& [key, value] : share.terms) {
+        pipeline->pending_terms[key] = PendingIndexValue{ticket, key, value};
+      }
+      for (const auto& [prefix, last] : share.last_blocks) {
+        const auto& [key, value] = share.blocks[last];
+        pipeline->pending_last_blocks[prefix] = PendingIndexValue{ticket, key, value};
+      }
+    }
+    pipeline->pending_stats = PendingIndexValue{ticket, keys::Stats(org_id), stats_value};
+  }
+  for (TermWrites& share : writes) {
+    for (auto& [key, value] : share.terms) {
       batch.Put(Table::kTerms, std::move(key), std::move(value));
     }
-    for (auto& [key, value] : writes[share].blocks) {
+    for (auto& [key, value] : share.blocks) {
       batch.Put(Table::kPostings, std::move(key), std::move(value));
     }
   }
-  batch.Put(Table::kIndexStats, keys::Stats(org_id), stats->SerializeAsString());
+  batch.Put(Table::kIndexStats, keys::Stats(org_id), std::move(stats_value));
   return absl::OkStatus();
 }
 
@@ -529,10 +583,7 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
                                            Database::Batch batch) {
   // The analysis and the serialization first, outside the organization's
   // write lock, so that writers of one organization overlap them with each
-  // other's syncs. The lessons' names wait for their doc ids.
-  static_assert(retro::v1::Lesson::kNameFieldNumber == 1,
-                "the stored lesson is its name, then the rest, serialized in field order");
-  constexpr char kLessonNameTag = (retro::v1::Lesson::kNameFieldNumber << 3) | 2;  // Bytes.
+  // other's builds and syncs. The lessons' names wait for their doc ids.
   std::vector<const retro::v1::Lesson*> pointers;
   pointers.reserve(lessons->size());
   for (retro::v1::Lesson& lesson : *lessons) {
@@ -543,13 +594,76 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
   AnalyzeLessons(pointers, /*serialize_unnamed=*/true, &analyzed);
 
   OrgState& state = StateFor(org_id);
-  absl::MutexLock write_lock(&state.write_mu);
-  bool legacy_stats = false;
-  ASSIGN_OR_RETURN(std::optional<IndexStats> stored,
-                   ReadIndexStats(database_, org_id, &legacy_stats));
-  // Moved out of doc_values (see ReadIndexStats) by this write.
-  if (legacy_stats) batch.Delete(Table::kDocValues, keys::Stats(org_id));
-  IndexStats stats = stored.value_or(IndexStats());
+  uint64_t ticket = 0;
+  absl::Status built;
+  {
+    absl::MutexLock write_lock(&state.write_mu);
+    ticket = StartPipelinedWrite(state);
+    built = BuildWrite(org_id, state, ticket, analyzed, lessons, batch);
+  }
+  // Built or not, the write takes its turn, so that the ones after it
+  // have theirs.
+  absl::Status written = WriteInTurn(state, ticket, built.ok() ? &batch : nullptr);
+  return built.ok() ? written : built;
+}
+
+uint64_t LessonIndex::StartPipelinedWrite(OrgState& state) {
+  const WritePipeline::Begun begun = state.pipeline.Begin();
+  if (state.pending_failures != begun.failures) {
+    // A write failed: what is pending may be built on it, and the writes
+    // that put it fail in their turn.
+    state.pending_terms.clear();
+    state.pending_last_blocks.clear();
+    state.pending_stats.reset();
+    state.pending_failures = begun.failures;
+  }
+  // What the writes that are done put is in RocksDB (or nowhere): read it
+  // there. A value that a later write puts again carries that write's
+  // ticket, and stays.
+  auto done = [&](const auto& entry) { return entry.second.ticket < begun.done_below; };
+  absl::erase_if(state.pending_terms, done);
+  absl::erase_if(state.pending_last_blocks, done);
+  if (state.pending_stats && state.pending_stats->ticket < begun.done_below) {
+    state.pending_stats.reset();
+  }
+  return begun.ticket;
+}
+
+absl::Status LessonIndex::WriteInTurn(OrgState& state, uint64_t ticket,
+                                      const Database::Batch* batch) {
+  const bool sound = state.pipeline.AwaitTurn(ticket);
+  absl::Status written;
+  if (batch != nullptr) {
+    written = sound ? database_.Write(*batch)
+                    : absl::UnavailableError(
+                          "an earlier write to the library's index failed, and this one was "
+                          "built on it; nothing of it was written: retry");
+  }
+  state.pipeline.Done(ticket, /*failed=*/batch != nullptr && sound && !written.ok());
+  return written;
+}
+
+absl::Status LessonIndex::BuildWrite(const std::string& org_id, OrgState& state, uint64_t ticket,
+                                     AnalyzedLessons& analyzed,
+                                     std::vector<retro::v1::Lesson>* lessons,
+                                     Database::Batch& batch) {
+  static_assert(retro::v1::Lesson::kNameFieldNumber == 1,
+                "the stored lesson is its name, then the rest, serialized in field order");
+  constexpr char kLessonNameTag = (retro::v1::Lesson::kNameFieldNumber << 3) | 2;  // Bytes.
+  IndexStats stats;
+  if (state.pending_stats) {
+    // A write in flight moves the totals on (and out of the old place).
+    if (!stats.ParseFromString(state.pending_stats->value)) {
+      return absl::InternalError("unreadable pending index totals");
+    }
+  } else {
+    bool legacy_stats = false;
+    ASSIGN_OR_RETURN(std::optional<IndexStats> stored,
+                     ReadIndexStats(database_, org_id, &legacy_stats));
+    // Moved out of doc_values (see ReadIndexStats) by this write.
+    if (legacy_stats) batch.Delete(Table::kDocValues, keys::Stats(org_id));
+    stats = stored.value_or(IndexStats());
+  }
   if (stats.next_doc() == 0) stats.set_next_doc(1);
   std::vector<uint32_t> docs;
   docs.reserve(lessons->size());
@@ -569,8 +683,7 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
     batch.Put(Table::kLessons, keys::Doc(org_id, doc), std::move(stored_lesson));
     docs.push_back(doc++);
   }
-  RETURN_IF_ERROR(IndexAnalyzed(org_id, docs, analyzed, &stats, batch));
-  return database_.Write(batch);
+  return IndexAnalyzed(org_id, docs, analyzed, &stats, batch, &state, ticket);
 }
 
 absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
@@ -591,6 +704,11 @@ absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>&
     const std::string& org_id = entry.first;
     OrgState& state = StateFor(org_id);
     absl::MutexLock write_lock(&state.write_mu);
+    // The writes in flight go first; no more begin while the lock is held.
+    state.pipeline.Drain();
+    state.pending_terms.clear();
+    state.pending_last_blocks.clear();
+    state.pending_stats.reset();
     Database::Batch clear;
     std::string begin = keys::TermPrefix(org_id);
     std::string end = storage::keys::PrefixEnd(begin);

@@ -13,6 +13,8 @@
 // Writes go through WriteWithLessons, which adds the index entries to the
 // caller's batch and writes it in one synced write, so the index never
 // disagrees with the lessons (or with the event that published them).
+// Writes of one organization are built one at a time and written in the
+// same order, but the next is built while the one before it syncs.
 // Searches read postings from RocksDB and filters, facets and visibility
 // from an in-memory copy of the doc values, brought up to date from
 // RocksDB before each search. Thread-safe.
@@ -156,10 +158,24 @@ class LessonIndex {
                              bool serialize_unnamed, AnalyzedLessons* analyzed);
   // Adds the postings, terms and doc values of analyzed lessons to batch,
   // lessons[i] as doc docs[i] (increasing, beyond every indexed doc), and
-  // updates stats. Requires the organization's write lock.
+  // updates stats. Requires the organization's write lock. With a
+  // pipeline state, reads what the writes in flight put before RocksDB,
+  // and records what this write (of ticket) puts for the writes after it.
   absl::Status IndexAnalyzed(const std::string& org_id, const std::vector<uint32_t>& docs,
                              AnalyzedLessons& analyzed, IndexStats* stats,
-                             storage::Database::Batch& batch);
+                             storage::Database::Batch& batch, OrgState* pipeline = nullptr,
+                             uint64_t ticket = 0);
+  // The steps of a pipelined write (see OrgState). Under the write lock:
+  // takes the next ticket and drops the pending values that are written
+  // (or were built on a failed write); then names the lessons and adds
+  // them and their index entries to batch.
+  uint64_t StartPipelinedWrite(OrgState& state);
+  absl::Status BuildWrite(const std::string& org_id, OrgState& state, uint64_t ticket,
+                          AnalyzedLessons& analyzed, std::vector<retro::v1::Lesson>* lessons,
+                          storage::Database::Batch& batch);
+  // Without the lock: waits for the writes of earlier tickets, then writes
+  // batch (null: the build failed, and only the turn is passed on).
+  absl::Status WriteInTurn(OrgState& state, uint64_t ticket, const storage::Database::Batch* batch);
   class Evaluation;
 
   storage::Database& database_;
