@@ -594,39 +594,65 @@ absl::Status LessonIndex::WriteWithLessons(const std::string& org_id,
   AnalyzeLessons(pointers, /*serialize_unnamed=*/true, &analyzed);
 
   OrgState& state = StateFor(org_id);
-  uint64_t ticket = 0;
+  // Should anything below throw (bad_alloc, a thread that cannot start),
+  // the ticket still ends its turn, as a failure (what its build left
+  // pending may be half done), or every later write of the organization
+  // would wait for it forever.
+  struct TurnGuard {
+    WritePipeline* pipeline = nullptr;
+    uint64_t ticket = 0;
+    ~TurnGuard() {
+      if (pipeline == nullptr) return;
+      pipeline->AwaitTurn(ticket);
+      pipeline->Done(ticket, /*failed=*/true);
+    }
+  } guard;
   absl::Status built;
   {
     absl::MutexLock write_lock(&state.write_mu);
-    ticket = StartPipelinedWrite(state);
-    built = BuildWrite(org_id, state, ticket, analyzed, lessons, batch);
+    guard.ticket = StartPipelinedWrite(state);
+    guard.pipeline = &state.pipeline;
+    built = BuildWrite(org_id, state, guard.ticket, analyzed, lessons, batch);
   }
   // Built or not, the write takes its turn, so that the ones after it
   // have theirs.
-  absl::Status written = WriteInTurn(state, ticket, built.ok() ? &batch : nullptr);
+  absl::Status written = WriteInTurn(state, guard.ticket, built.ok() ? &batch : nullptr);
+  guard.pipeline = nullptr;
+  // What this write left pending is in RocksDB now: unless another write
+  // is being built (it drops what is done as it starts), drop it here, so
+  // that an organization's last write does not keep its copies.
+  if (state.write_mu.TryLock()) {
+    const WritePipeline::Begun progress = state.pipeline.Progress();
+    DropDonePending(state, progress.done_below, progress.failures);
+    state.write_mu.Unlock();
+  }
   return built.ok() ? written : built;
 }
 
 uint64_t LessonIndex::StartPipelinedWrite(OrgState& state) {
   const WritePipeline::Begun begun = state.pipeline.Begin();
-  if (state.pending_failures != begun.failures) {
+  DropDonePending(state, begun.done_below, begun.failures);
+  return begun.ticket;
+}
+
+void LessonIndex::DropDonePending(OrgState& state, uint64_t done_below, uint64_t failures) {
+  if (state.pending_failures != failures) {
     // A write failed: what is pending may be built on it, and the writes
     // that put it fail in their turn.
     state.pending_terms.clear();
     state.pending_last_blocks.clear();
     state.pending_stats.reset();
-    state.pending_failures = begun.failures;
+    state.pending_failures = failures;
   }
   // What the writes that are done put is in RocksDB (or nowhere): read it
   // there. A value that a later write puts again carries that write's
   // ticket, and stays.
-  auto done = [&](const auto& entry) { return entry.second.ticket < begun.done_below; };
+  auto done = [&](const auto& entry) { return entry.second.ticket < done_below; };
   absl::erase_if(state.pending_terms, done);
   absl::erase_if(state.pending_last_blocks, done);
-  if (state.pending_stats && state.pending_stats->ticket < begun.done_below) {
+  if (state.pending_stats && state.pending_stats->ticket < done_below) {
     state.pending_stats.reset();
   }
-  return begun.ticket;
 }
 
 absl::Status LessonIndex::WriteInTurn(OrgState& state, uint64_t ticket,

@@ -170,6 +170,9 @@ class LessonIndex {
   // (or were built on a failed write); then names the lessons and adds
   // them and their index entries to batch.
   uint64_t StartPipelinedWrite(OrgState& state);
+  // Drops the pending values of writes that are done, and all of them
+  // after a failure. Requires the organization's write lock.
+  static void DropDonePending(OrgState& state, uint64_t done_below, uint64_t failures);
   absl::Status BuildWrite(const std::string& org_id, OrgState& state, uint64_t ticket,
                           AnalyzedLessons& analyzed, std::vector<retro::v1::Lesson>* lessons,
                           storage::Database::Batch& batch);

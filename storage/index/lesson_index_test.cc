@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "storage/index/analyzer.h"
 #include "storage/index/columns.h"
 #include "storage/index/index_keys.h"
 #include "storage/index/index_records.pb.h"
@@ -506,12 +507,14 @@ class PipelinedIndexWriteTest : public ::testing::Test {
 
 // Writers whose writes wait on slow syncs build theirs on the postings,
 // terms and totals of the writes still in flight: every lesson is found
-// once, by its own word and by the words every lesson shares, and the
-// shared words' postings span every write (their last blocks were filled
-// by writes that were not yet written when the next one was built).
+// once, by its own word and by the words every lesson shares, the shared
+// words' postings span every write (their last blocks were filled by
+// writes that were not yet written when the next one was built), and
+// their document frequency counts every lesson. Batches of 1,000 have
+// their terms gathered on two threads.
 TEST_F(PipelinedIndexWriteTest, WritesBuiltWhileEarlierOnesSyncLoseNothing) {
   faults_.DelaySyncs(30);
-  constexpr int kWriters = 4, kBatches = 3, kBatchSize = 300;
+  constexpr int kWriters = 4, kBatches = 2, kBatchSize = 1000;
   std::vector<std::thread> writers;
   std::vector<absl::Status> statuses(kWriters);
   for (int w = 0; w < kWriters; ++w) {
@@ -531,6 +534,13 @@ TEST_F(PipelinedIndexWriteTest, WritesBuiltWhileEarlierOnesSyncLoseNothing) {
   constexpr size_t kAll = kWriters * kBatches * kBatchSize;
   EXPECT_EQ(Count("\"shared words\""), kAll);
   for (int n = 0; n < static_cast<int>(kAll); n += 331) EXPECT_EQ(Count(Word(n)), 1u) << n;
+  const std::string shared = Analyzer::English().Analyze("shared").at(0).term;
+  absl::StatusOr<std::optional<std::string>> info =
+      database_->Get(storage::Table::kTerms, keys::Term("acme", shared));
+  ASSERT_TRUE(info.ok() && info->has_value()) << shared;
+  TermInfo term;
+  ASSERT_TRUE(term.ParseFromString(**info));
+  EXPECT_EQ(term.doc_freq(), kAll);
   // The totals moved on with every write: the next lesson is the next doc.
   std::vector<retro::v1::Lesson> next = Lessons("last", 1000000, 1);
   ASSERT_TRUE(index_->WriteWithLessons("acme", &next, storage::Database::Batch()).ok());

@@ -1,10 +1,17 @@
 #include "storage/index/write_pipeline.h"
 
+#include <cassert>
+
 namespace retro::index {
 
 WritePipeline::Begun WritePipeline::Begin() {
   absl::MutexLock lock(&mu_);
   return Begun{next_ticket_++, done_below_, failures_};
+}
+
+WritePipeline::Begun WritePipeline::Progress() {
+  absl::MutexLock lock(&mu_);
+  return Begun{0, done_below_, failures_};
 }
 
 bool WritePipeline::AwaitTurn(uint64_t ticket) {
@@ -22,6 +29,7 @@ void WritePipeline::Done(uint64_t ticket, bool failed) {
     poisoned_below_ = next_ticket_;
     ++failures_;
   }
+  assert(done_below_ == ticket && "Done out of turn");
   if (done_below_ == ticket) ++done_below_;
 }
 

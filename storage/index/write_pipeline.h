@@ -32,12 +32,14 @@ class WritePipeline {
   };
 
   Begun Begin();
+  // done_below and failures as they are now (ticket unset).
+  Begun Progress();
   // Blocks until every write with a lower ticket is done. False when this
   // write began while one it may be built on was in flight and then
   // failed: it must not be written. Call Done(ticket) either way.
   bool AwaitTurn(uint64_t ticket);
   // Ends the turn of ticket, whose write failed (or, not failed: was
-  // written, or was not to be written).
+  // written, or was not to be written). Only in its turn, after AwaitTurn.
   void Done(uint64_t ticket, bool failed);
   // Blocks until every write that began is done.
   void Drain();
