@@ -5,7 +5,8 @@
 #         UndefinedBehaviorSanitizer (./build-asan);
 #   fuzz  each libFuzzer target for RETRO_FUZZ_SECONDS (20) from its corpus
 #         in tests/fuzz/corpus/ (new inputs go to a scratch copy);
-#   tsan  the live hub's tests under ThreadSanitizer (./build-tsan).
+#   tsan  the live hub's and the index write pipeline's tests under
+#         ThreadSanitizer (./build-tsan).
 # RETRO_SANITIZE_STEPS picks steps ("asan fuzz tsan" by default).
 # Assumes setup.sh has installed the packages.
 set -euo pipefail
@@ -60,8 +61,9 @@ if [[ "$steps" == *fuzz* ]]; then
 fi
 
 if [[ "$steps" == *tsan* ]]; then
-  echo "sanitize: the live hub's tests under TSan (build-tsan)"
+  echo "sanitize: the live hub's and the index write pipeline's tests under TSan (build-tsan)"
   configure "$ROOT/build-tsan" thread OFF
-  cmake --build "$ROOT/build-tsan" -j "$jobs" --target session_hub_test
+  cmake --build "$ROOT/build-tsan" -j "$jobs" --target session_hub_test write_pipeline_test
   "$ROOT/build-tsan/services/live/session_hub_test"
+  "$ROOT/build-tsan/storage/index/write_pipeline_test"
 fi

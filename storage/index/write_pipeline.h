@@ -5,7 +5,7 @@
 // write that began before it is done. A write built while earlier ones
 // were in flight may hold what they put; so when a write fails, every
 // write that began before the failure and is not done yet fails too, in
-// its turn, without writing. Thread-safe.
+// its turn, without writing. Thread-safe (guarded by mu_).
 //
 //   WritePipeline::Begun begun = pipeline.Begin();  // under the build lock
 //   ... build, release the lock ...
@@ -13,10 +13,9 @@
 //   pipeline.Done(begun.ticket, /*failed=*/!Write(batch).ok());
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 
 namespace retro::index {
 
@@ -45,12 +44,16 @@ class WritePipeline {
   void Drain();
 
  private:
-  absl::Mutex mu_;
-  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t done_below_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex, not absl::Mutex: Debian's Abseil is not built for
+  // ThreadSanitizer, which then could not check this class (see
+  // services/live/session_hub.h).
+  std::mutex mu_;
+  std::condition_variable turn_;  // Notified when a turn ends.
+  uint64_t next_ticket_ = 0;
+  uint64_t done_below_ = 0;
   // Writes below this that are not done yet were built on one that failed.
-  uint64_t poisoned_below_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t failures_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t poisoned_below_ = 0;
+  uint64_t failures_ = 0;
 };
 
 }  // namespace retro::index

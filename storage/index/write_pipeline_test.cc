@@ -1,10 +1,10 @@
 #include "storage/index/write_pipeline.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
@@ -17,14 +17,14 @@ TEST(WritePipelineTest, TurnsFollowTheOrderWritesBegan) {
   constexpr int kWrites = 8;
   std::vector<uint64_t> tickets;
   for (int i = 0; i < kWrites; ++i) tickets.push_back(pipeline.Begin().ticket);
-  absl::Mutex mu;
+  std::mutex mu;
   std::vector<uint64_t> written;
   std::vector<std::thread> writers;
   for (int i = kWrites - 1; i >= 0; --i) {  // The last to begin asks first.
     writers.emplace_back([&, i] {
       EXPECT_TRUE(pipeline.AwaitTurn(tickets[i]));
       {
-        absl::MutexLock lock(&mu);
+        std::lock_guard<std::mutex> lock(mu);
         written.push_back(tickets[i]);
       }
       pipeline.Done(tickets[i], /*failed=*/false);
