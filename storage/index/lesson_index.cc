@@ -730,11 +730,11 @@ absl::Status LessonIndex::Rebuild(const std::function<void(uint64_t, uint64_t)>&
     const std::string& org_id = entry.first;
     OrgState& state = StateFor(org_id);
     absl::MutexLock write_lock(&state.write_mu);
-    // The writes in flight go first; no more begin while the lock is held.
+    // The writes in flight go first; no more begin while the lock is held,
+    // and what they left pending is all done.
     state.pipeline.Drain();
-    state.pending_terms.clear();
-    state.pending_last_blocks.clear();
-    state.pending_stats.reset();
+    const WritePipeline::Begun drained = state.pipeline.Progress();
+    DropDonePending(state, drained.done_below, drained.failures);
     Database::Batch clear;
     std::string begin = keys::TermPrefix(org_id);
     std::string end = storage::keys::PrefixEnd(begin);
