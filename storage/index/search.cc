@@ -826,6 +826,46 @@ std::string Snippet(const std::string& text, const std::set<std::string>& terms)
   return out;
 }
 
+// The arrays a query sizes by its matches. A common word's are megabytes,
+// and fresh ones cost a page fault every 4 KiB (the allocator gives freed
+// pages back to the system): for the largest match sets that was most of
+// the query's time. So each thread keeps the last query's arrays, emptied,
+// for its next one, up to kMaxKeptBytes.
+struct QueryArrays {
+  static constexpr size_t kMaxKeptBytes = 16 << 20;
+
+  std::vector<uint32_t> docs;
+  FilledVector<double> norms;
+  FilledVector<double> boosts;
+  std::vector<uint64_t> matched_bits;
+  std::vector<uint32_t> matched_before;
+  std::vector<double> scores;
+
+  size_t CapacityBytes() const {
+    return docs.capacity() * sizeof(uint32_t) + norms.capacity() * sizeof(double) +
+           boosts.capacity() * sizeof(double) + matched_bits.capacity() * sizeof(uint64_t) +
+           matched_before.capacity() * sizeof(uint32_t) + scores.capacity() * sizeof(double);
+  }
+};
+
+thread_local std::unique_ptr<QueryArrays> kept_query_arrays;
+
+std::unique_ptr<QueryArrays> TakeQueryArrays() {
+  if (kept_query_arrays) return std::move(kept_query_arrays);
+  return std::make_unique<QueryArrays>();
+}
+
+void KeepQueryArrays(std::unique_ptr<QueryArrays> arrays) {
+  if (!arrays || kept_query_arrays || arrays->CapacityBytes() > QueryArrays::kMaxKeptBytes) return;
+  arrays->docs.clear();
+  arrays->norms.clear();
+  arrays->boosts.clear();
+  arrays->matched_bits.clear();
+  arrays->matched_before.clear();
+  arrays->scores.clear();
+  kept_query_arrays = std::move(arrays);
+}
+
 }  // namespace
 
 // One query and filter evaluated for one viewer: the visible matching
@@ -834,6 +874,9 @@ class LessonIndex::Evaluation {
  public:
   Evaluation(Database& database, PostingCache& cache, const std::string& org_id, OrgState& state)
       : database_(database), cache_(cache), org_id_(org_id), state_(state) {}
+  ~Evaluation() { KeepQueryArrays(std::move(arrays_)); }
+  Evaluation(const Evaluation&) = delete;
+  Evaluation& operator=(const Evaluation&) = delete;
 
   // Finds the visible matches. With for_ranking, the same pass over their
   // doc values also counts facets and keeps what BM25 needs of each, so
@@ -851,7 +894,8 @@ class LessonIndex::Evaluation {
   std::vector<retro::v1::Facet> Facets(const Dictionary& dictionary) const {
     return FacetsOf(*facet_counts_, dictionary);
   }
-  std::vector<double> Scores() const;
+  // Valid until the next call or the evaluation's end.
+  const std::vector<double>& Scores();
 
  private:
   Database& database_;
@@ -860,7 +904,10 @@ class LessonIndex::Evaluation {
   OrgState& state_;
   std::unique_ptr<QueryRun> run_;
   std::vector<ClauseMatch> positive_;
-  std::vector<uint32_t> docs_;
+  // This thread's arrays while the evaluation lasts; the members below
+  // name them.
+  std::unique_ptr<QueryArrays> arrays_ = TakeQueryArrays();
+  std::vector<uint32_t>& docs_ = arrays_->docs;
   bool has_positive_ = false;
   std::vector<retro::v1::QueryCorrection> corrections_;
   // Corrections with the index in positive_ of the clause they changed.
@@ -868,14 +915,14 @@ class LessonIndex::Evaluation {
   std::set<std::string> matched_terms_;
   // With for_ranking only.
   std::unique_ptr<FacetCounts> facet_counts_;
-  FilledVector<double> norms_;   // BM25 length normalization of each match.
-  FilledVector<double> boosts_;  // Vote boost of each match.
+  FilledVector<double>& norms_ = arrays_->norms;    // BM25 length normalization of each match.
+  FilledVector<double>& boosts_ = arrays_->boosts;  // Vote boost of each match.
   // When the matches were found through bitmaps (many of them): the
   // matches as a bitmap, and for each of its words how many matches come
   // before it, so that a posting's place in docs_ is a bit test and a
   // popcount rather than a search.
-  std::vector<uint64_t> matched_bits_;
-  std::vector<uint32_t> matched_before_;
+  std::vector<uint64_t>& matched_bits_ = arrays_->matched_bits;
+  std::vector<uint32_t>& matched_before_ = arrays_->matched_before;
 };
 
 absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::string& query_text,
@@ -1121,8 +1168,9 @@ absl::Status LessonIndex::Evaluation::Run(const Viewer& viewer, const std::strin
   return absl::OkStatus();
 }
 
-std::vector<double> LessonIndex::Evaluation::Scores() const {
-  std::vector<double> scores(docs_.size(), 0.0);
+const std::vector<double>& LessonIndex::Evaluation::Scores() {
+  std::vector<double>& scores = arrays_->scores;
+  scores.assign(docs_.size(), 0.0);
   if (positive_.empty()) return scores;
   // Each term's postings and the matches are both sorted: walk the
   // shorter, seeking in the longer (a prefix's rare expansions cost their
@@ -1209,7 +1257,7 @@ absl::StatusOr<SearchResults> LessonIndex::Search(const std::string& org_id, con
       sort = evaluation.has_positive() ? retro::v1::SearchLessonsRequest::RELEVANCE
                                        : retro::v1::SearchLessonsRequest::NEWEST;
     }
-    std::vector<double> scores = evaluation.Scores();
+    const std::vector<double>& scores = evaluation.Scores();
     // Only the sorts that need the doc values touch them: for relevance,
     // a comparison is two doubles, not two cache misses.
     auto before = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
