@@ -2,6 +2,7 @@
 // postings and the in-memory doc values.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -830,9 +831,11 @@ std::string Snippet(const std::string& text, const std::set<std::string>& terms)
 // and fresh ones cost a page fault every 4 KiB (the allocator gives freed
 // pages back to the system): for the largest match sets that was most of
 // the query's time. So each thread keeps the last query's arrays, emptied,
-// for its next one, up to kMaxKeptBytes.
+// for its next one: up to kMaxKeptBytes a thread, and kMaxKeptBytesInAll
+// for all threads together (gRPC may run hundreds of them).
 struct QueryArrays {
   static constexpr size_t kMaxKeptBytes = 16 << 20;
+  static constexpr size_t kMaxKeptBytesInAll = 128 << 20;
 
   std::vector<uint32_t> docs;
   FilledVector<double> norms;
@@ -848,22 +851,40 @@ struct QueryArrays {
   }
 };
 
-thread_local std::unique_ptr<QueryArrays> kept_query_arrays;
+std::atomic<size_t> kept_query_array_bytes{0};  // Of all threads.
+
+struct KeptQueryArrays {
+  std::unique_ptr<QueryArrays> arrays;
+  size_t bytes = 0;
+  ~KeptQueryArrays() { kept_query_array_bytes -= bytes; }  // At thread exit.
+};
+thread_local KeptQueryArrays kept_query_arrays;
 
 std::unique_ptr<QueryArrays> TakeQueryArrays() {
-  if (kept_query_arrays) return std::move(kept_query_arrays);
-  return std::make_unique<QueryArrays>();
+  KeptQueryArrays& kept = kept_query_arrays;
+  if (!kept.arrays) return std::make_unique<QueryArrays>();
+  kept_query_array_bytes -= kept.bytes;
+  kept.bytes = 0;
+  return std::move(kept.arrays);
 }
 
 void KeepQueryArrays(std::unique_ptr<QueryArrays> arrays) {
-  if (!arrays || kept_query_arrays || arrays->CapacityBytes() > QueryArrays::kMaxKeptBytes) return;
+  KeptQueryArrays& kept = kept_query_arrays;
+  if (!arrays || kept.arrays) return;
+  const size_t bytes = arrays->CapacityBytes();
+  if (bytes > QueryArrays::kMaxKeptBytes) return;
+  if (kept_query_array_bytes.fetch_add(bytes) + bytes > QueryArrays::kMaxKeptBytesInAll) {
+    kept_query_array_bytes -= bytes;
+    return;
+  }
   arrays->docs.clear();
   arrays->norms.clear();
   arrays->boosts.clear();
   arrays->matched_bits.clear();
   arrays->matched_before.clear();
   arrays->scores.clear();
-  kept_query_arrays = std::move(arrays);
+  kept.arrays = std::move(arrays);
+  kept.bytes = bytes;
 }
 
 }  // namespace
