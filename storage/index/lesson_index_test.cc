@@ -329,6 +329,53 @@ TEST_F(LessonIndexTest, FacetsAndVisibilityAgreeWithAScanForFewAndManyMatches) {
   for (const auto& hit : *suggested) EXPECT_TRUE(visible(hit.lesson)) << hit.lesson.name();
 }
 
+// Suggestions reuse their thread's arrays from one draft to the next: a
+// thread that suggested for other drafts (and searched) must answer as a
+// fresh one does, best first, at most as many as asked.
+TEST_F(LessonIndexTest, SuggestionsDoNotDependOnWhatTheThreadDidBefore) {
+  std::vector<std::pair<std::string, std::string>> lessons;
+  for (int i = 0; i < 3000; ++i) {
+    lessons.emplace_back(absl::StrCat("sessions/s", i % 40),
+                         absl::StrCat(Word(i % 7), " ", Word(100 + i % 11), " ", Word(200 + i % 13),
+                                      " ", Word(300 + i % 17), " ", Word(i)));
+  }
+  Publish(lessons);
+  const std::vector<std::string> drafts = {
+      absl::StrCat(Word(1), " ", Word(101), " ", Word(205)),
+      absl::StrCat(Word(3), " ", Word(310), " ", Word(77)),
+      absl::StrCat(Word(1), " ", Word(2), " ", Word(3), " ", Word(104), " ", Word(212)),
+  };
+  auto suggest = [&](const std::string& draft, size_t max_results) {
+    std::vector<std::string> out;
+    absl::StatusOr<std::vector<SearchResults::Hit>> hits =
+        index_->Suggest("acme", viewer_, draft, max_results);
+    EXPECT_TRUE(hits.ok()) << hits.status();
+    if (!hits.ok()) return out;
+    EXPECT_LE(hits->size(), max_results);
+    for (size_t i = 0; i < hits->size(); ++i) {
+      if (i > 0) {
+        EXPECT_GE((*hits)[i - 1].score, (*hits)[i].score);
+      }
+      out.push_back(absl::StrCat((*hits)[i].lesson.name(), " ", (*hits)[i].score));
+    }
+    return out;
+  };
+  // Each on a thread of its own, which has kept nothing.
+  std::vector<std::vector<std::string>> fresh(drafts.size());
+  for (size_t d = 0; d < drafts.size(); ++d) {
+    std::thread([&, d] { fresh[d] = suggest(drafts[d], 25); }).join();
+    ASSERT_EQ(fresh[d].size(), 25u);
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (size_t d = 0; d < drafts.size(); ++d) {
+      EXPECT_EQ(suggest(drafts[d], 25), fresh[d]) << drafts[d];
+      Matches(Word(2));  // A search in between, on the same thread.
+    }
+  }
+  EXPECT_EQ(suggest(drafts[0], 3),
+            std::vector<std::string>(fresh[0].begin(), fresh[0].begin() + 3));
+}
+
 // A lesson's score must not depend on how its query's matches were found:
 // many matches are found through bitmaps (and scored by their rank in
 // one), while a filter on segment, which has no bitmap, reads each match's

@@ -843,11 +843,15 @@ struct QueryArrays {
   std::vector<uint64_t> matched_bits;
   std::vector<uint32_t> matched_before;
   std::vector<double> scores;
+  // Suggest's score of every doc, by doc: all zero between queries (it
+  // zeroes the ones it touched), so that it is neither cleared nor zeroed.
+  std::vector<float> doc_scores;
 
   size_t CapacityBytes() const {
     return docs.capacity() * sizeof(uint32_t) + norms.capacity() * sizeof(double) +
            boosts.capacity() * sizeof(double) + matched_bits.capacity() * sizeof(uint64_t) +
-           matched_before.capacity() * sizeof(uint32_t) + scores.capacity() * sizeof(double);
+           matched_before.capacity() * sizeof(uint32_t) + scores.capacity() * sizeof(double) +
+           doc_scores.capacity() * sizeof(float);
   }
 };
 
@@ -1453,12 +1457,19 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
     ASSIGN_OR_RETURN(const TermPostings* postings, run.Load(term));
     if (postings != nullptr) terms.push_back(postings);
   }
+  // Best first: higher score, then lower doc.
+  auto better = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  // The best max_results, in a heap whose front is the worst of them.
   std::vector<std::pair<double, uint32_t>> top;
   {
     absl::ReaderMutexLock lock(&state.columns_mu);
     const Columns& columns = state.columns;
-    std::vector<float> scores(columns.next_doc(), 0.0f);
-    std::vector<uint32_t> touched;
+    std::unique_ptr<QueryArrays> arrays = TakeQueryArrays();
+    std::vector<float>& scores = arrays->doc_scores;
+    if (scores.size() < columns.next_doc()) scores.resize(columns.next_doc(), 0.0f);
+    std::vector<uint32_t>& touched = arrays->docs;
     for (const TermPostings* term : terms) {
       for (size_t i = 0; i < term->docs().size(); ++i) {
         uint32_t d = term->docs()[i];
@@ -1480,15 +1491,22 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
     if (!viewer.sees_everything) {
       visible = VisibleBitmap(columns, viewer_teams, viewer_user, columns.next_doc() / 64 + 1);
     }
+    top.reserve(max_results + 1);
     for (uint32_t doc : touched) {
-      if (!visible.empty() && !HasBit(visible, doc)) continue;
-      top.emplace_back(scores[doc] * VoteBoost(columns.bm25[doc - 1].votes), doc);
+      const float score = scores[doc];
+      scores[doc] = 0.0f;  // All zero again for the next query.
+      if (max_results == 0 || (!visible.empty() && !HasBit(visible, doc))) continue;
+      top.emplace_back(score * VoteBoost(columns.bm25[doc - 1].votes), doc);
+      std::push_heap(top.begin(), top.end(), better);
+      if (top.size() > max_results) {
+        std::pop_heap(top.begin(), top.end(), better);
+        top.pop_back();
+      }
     }
+    KeepQueryArrays(std::move(arrays));
   }
-  size_t k = std::min(top.size(), max_results);
-  std::partial_sort(top.begin(), top.begin() + k, top.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  std::sort_heap(top.begin(), top.end(), better);
+  const size_t k = top.size();
   std::vector<uint32_t> docs;
   for (size_t i = 0; i < k; ++i) docs.push_back(top[i].second);
   ASSIGN_OR_RETURN(std::vector<retro::v1::Lesson> lessons, ReadLessons(database_, org_id, docs));
