@@ -1491,7 +1491,7 @@ absl::StatusOr<std::vector<SearchResults::Hit>> LessonIndex::Suggest(const std::
     if (!viewer.sees_everything) {
       visible = VisibleBitmap(columns, viewer_teams, viewer_user, columns.next_doc() / 64 + 1);
     }
-    top.reserve(max_results + 1);
+    top.reserve(std::min(max_results, touched.size()) + 1);
     for (uint32_t doc : touched) {
       const float score = scores[doc];
       scores[doc] = 0.0f;  // All zero again for the next query.
