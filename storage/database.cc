@@ -9,6 +9,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
@@ -38,6 +39,22 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
   return absl::InternalError(message);
 }
+
+// For the memtable's insert hints: a key less its last four bytes. The
+// index's lessons and doc values are keyed by an organization's prefix and
+// a big-endian doc id, and a bulk load writes each batch's docs in rising
+// order, so each key goes right after the last one with its prefix: with a
+// hint the skip list links it there instead of searching from the top
+// (RocksDB keeps the hint per prefix). A hint is only where a search
+// starts, so a key that does not fit the layout is still put in its place.
+class AllButLastFourBytes : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "retro.AllButLastFourBytes"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - 4);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > 4; }
+};
 
 }  // namespace
 
@@ -114,12 +131,18 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   dense_cf_options.bottommost_compression_opts.level = 9;
   dense_cf_options.bottommost_compression_opts.enabled = true;
 
+  auto insert_hints = std::make_shared<AllButLastFourBytes>();
+  rocksdb::ColumnFamilyOptions lessons_cf_options = cf_options;
+  lessons_cf_options.memtable_insert_with_hint_prefix_extractor = insert_hints;
+  dense_cf_options.memtable_insert_with_hint_prefix_extractor = insert_hints;
+
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (int table = 0; table < kTableCount; ++table) {
-    descriptors.emplace_back(kTableNames[table], static_cast<Table>(table) == Table::kDocValues
-                                                     ? dense_cf_options
-                                                     : cf_options);
+    const Table which = static_cast<Table>(table);
+    descriptors.emplace_back(kTableNames[table], which == Table::kDocValues ? dense_cf_options
+                                                 : which == Table::kLessons ? lessons_cf_options
+                                                                            : cf_options);
   }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
