@@ -9,7 +9,7 @@
 
 namespace {
 
-TEST(AllocatorTest, RunsOnJemallocWithBackgroundThreads) {
+TEST(AllocatorTest, RunsOnJemallocWithBackgroundThreadsAndHugePages) {
   // MALLOC_CONF overrides the program's options by design; the test is
   // about the program's own.
   if (const char* env = std::getenv("MALLOC_CONF"); env != nullptr && *env != '\0') {
@@ -23,6 +23,11 @@ TEST(AllocatorTest, RunsOnJemallocWithBackgroundThreads) {
   size = sizeof(background_thread);
   ASSERT_EQ(mallctl("opt.background_thread", &background_thread, &size, nullptr, 0), 0);
   EXPECT_TRUE(background_thread) << "jemalloc " << version << " did not read retro's malloc_conf";
+
+  const char* thp = nullptr;
+  size = sizeof(thp);
+  ASSERT_EQ(mallctl("opt.thp", &thp, &size, nullptr, 0), 0);
+  EXPECT_STREQ(thp, "always") << "jemalloc " << version << " did not read retro's malloc_conf";
 }
 
 }  // namespace
