@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -33,6 +34,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "storage/database.h"
 #include "storage/index/lesson_index.h"
@@ -47,6 +49,10 @@ ABSL_FLAG(int64_t, peer_rounds, -1,
           "about 10 queries a second at a million lessons)");
 ABSL_FLAG(int64_t, batch, 5000, "lessons per indexing write");
 ABSL_FLAG(int, index_writers, 2, "threads writing batches to retro's index at once");
+ABSL_FLAG(int, index_repetitions, 1,
+          "times retro and the FTS5 peers each index the corpus, taking turns, each into a "
+          "fresh store; indexing is reported as medians (Xapian indexes once; the last "
+          "stores answer the queries)");
 ABSL_FLAG(std::string, kinds, "",
           "only these query kinds, e.g. \"1,2\" (0 one word ... 5 filtered); all when empty");
 ABSL_FLAG(bool, suggest, true, "also time suggestions");
@@ -263,18 +269,35 @@ int main(int argc, char** argv) {
   retro::bench::LessonGenerator generator;
 
   // Indexing, in publish-sized batches through the real write path.
-  std::vector<std::unique_ptr<Peer>> peers;
+  struct PeerSpec {
+    std::function<std::unique_ptr<Peer>(const std::string& path)> make;
+    std::string file;
+    bool repeated;  // indexed on every repetition, not only the last
+  };
+  std::vector<PeerSpec> peer_specs;
   if (absl::GetFlag(FLAGS_peers) && !reuse) {
-    peers.push_back(std::make_unique<Fts5Peer>(dir.Join("fts5.db"), Fts5Peer::Content::kNone));
-    peers.push_back(
-        std::make_unique<Fts5Peer>(dir.Join("fts5-text.db"), Fts5Peer::Content::kStored));
-    if (absl::GetFlag(FLAGS_xapian))
-      peers.push_back(std::make_unique<XapianPeer>(dir.Join("xapian")));
+    peer_specs.push_back({[](const std::string& path) {
+                            return std::make_unique<Fts5Peer>(path, Fts5Peer::Content::kNone);
+                          },
+                          "fts5.db", true});
+    peer_specs.push_back({[](const std::string& path) {
+                            return std::make_unique<Fts5Peer>(path, Fts5Peer::Content::kStored);
+                          },
+                          "fts5-text.db", true});
+    if (absl::GetFlag(FLAGS_xapian)) {
+      peer_specs.push_back(
+          {[](const std::string& path) { return std::make_unique<XapianPeer>(path); }, "xapian",
+           false});
+    }
   }
-  std::vector<double> peer_indexing_seconds(peers.size());
+  std::vector<std::unique_ptr<Peer>> peers;
+  // Each peer's indexing times, a repetition each (one for Xapian).
+  std::vector<std::vector<double>> peer_indexing_runs(peer_specs.size());
   uint64_t raw_bytes = 0;
-  double indexing_seconds = 0;
-  double indexing_cpu_seconds = 0;  // Every thread's, RocksDB's too.
+  // Retro's, a repetition each: wall time, and every thread's CPU
+  // (RocksDB's too).
+  std::vector<double> indexing_runs;
+  std::vector<double> indexing_cpu_runs;
   // The corpus in publish-sized batches, generated before anything is timed.
   std::vector<std::vector<retro::v1::Lesson>> batches;
   for (int64_t done = 0; done < n;) {
@@ -284,23 +307,20 @@ int main(int argc, char** argv) {
       raw_bytes += batch.back().text().size();
     }
   }
-  // Each peer: a synced transaction a batch, in order.
-  for (size_t p = 0; p < peers.size(); ++p) {
-    auto peer_start = Clock::now();
+  // A peer: a synced transaction a batch, in order. Returns seconds.
+  auto index_peer = [&](Peer& peer) {
+    auto start = Clock::now();
     int64_t first = 1;
     for (const std::vector<retro::v1::Lesson>& batch : batches) {
-      peers[p]->Add(first, batch);
+      peer.Add(first, batch);
       first += static_cast<int64_t>(batch.size());
     }
-    peer_indexing_seconds[p] = std::chrono::duration<double>(Clock::now() - peer_start).count();
-  }
-  std::printf("corpus: %lld lessons, %.1f MB of lesson text\n", static_cast<long long>(n),
-              raw_bytes / 1e6);
-  std::fflush(stdout);  // Marks the start of retro's indexing, for a profiler.
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
   // Retro: --index_writers publishers at once, each taking the next batch
   // and writing it durably, as concurrent publishes reach the index.
   const int writers = std::max(1, absl::GetFlag(FLAGS_index_writers));
-  if (!reuse) {
+  auto index_retro = [&](retro::index::LessonIndex& into) -> absl::Status {
     std::atomic<size_t> next_batch{0};
     std::vector<absl::Status> statuses(writers);
     auto start = Clock::now();
@@ -308,19 +328,84 @@ int main(int argc, char** argv) {
     auto write = [&](int writer) {
       for (size_t b = next_batch++; b < batches.size() && statuses[writer].ok(); b = next_batch++) {
         statuses[writer] =
-            index.WriteWithLessons("bench", &batches[b], retro::storage::Database::Batch());
+            into.WriteWithLessons("bench", &batches[b], retro::storage::Database::Batch());
       }
     };
     std::vector<std::thread> threads;
     for (int w = 1; w < writers; ++w) threads.emplace_back(write, w);
     write(0);
     for (std::thread& thread : threads) thread.join();
-    indexing_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    indexing_cpu_seconds = ProcessCpuSeconds() - cpu_start;
+    indexing_runs.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    indexing_cpu_runs.push_back(ProcessCpuSeconds() - cpu_start);
     for (const absl::Status& status : statuses) {
-      if (!status.ok()) return Fail(status);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  };
+  std::printf("corpus: %lld lessons, %.1f MB of lesson text\n", static_cast<long long>(n),
+              raw_bytes / 1e6);
+  std::fflush(stdout);  // Marks the start of indexing, for a profiler.
+  const int repetitions = reuse ? 0 : std::max(1, absl::GetFlag(FLAGS_index_repetitions));
+  for (int r = 0; r < repetitions; ++r) {
+    // The peers, then retro: the last repetition's stores are kept for the
+    // queries, the others' are timed and removed.
+    const bool last = r == repetitions - 1;
+    for (size_t p = 0; p < peer_specs.size(); ++p) {
+      if (!last && !peer_specs[p].repeated) continue;
+      const std::string path = last ? dir.Join(peer_specs[p].file)
+                                    : dir.Join(absl::StrCat("scratch-", peer_specs[p].file));
+      std::unique_ptr<Peer> peer = peer_specs[p].make(path);
+      peer_indexing_runs[p].push_back(index_peer(*peer));
+      if (last) {
+        peers.push_back(std::move(peer));
+      } else {
+        peer.reset();
+        std::filesystem::remove_all(path);
+        std::filesystem::remove_all(path + "-wal");
+        std::filesystem::remove_all(path + "-shm");
+      }
+    }
+    if (last) {
+      if (absl::Status status = index_retro(index); !status.ok()) return Fail(status);
+    } else {
+      const std::string path = dir.Join("scratch-db");
+      auto scratch = retro::storage::Database::Open({path, nullptr, nullptr});
+      if (!scratch.ok()) return Fail(scratch.status());
+      {
+        retro::index::LessonIndex scratch_index(**scratch);
+        if (absl::Status status = index_retro(scratch_index); !status.ok()) return Fail(status);
+      }
+      scratch->reset();
+      std::filesystem::remove_all(path);
     }
   }
+  const double indexing_seconds = Percentile(indexing_runs, 0.5);
+  const double indexing_cpu_seconds = Percentile(indexing_cpu_runs, 0.5);
+  // "a, b and c s" for a line of figures.
+  auto runs_text = [](const std::vector<double>& runs, const char* unit) {
+    std::string text;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      absl::StrAppendFormat(&text, "%s%.2f",
+                            i == 0                 ? ""
+                            : i + 1 == runs.size() ? " and "
+                                                   : ", ",
+                            runs[i]);
+    }
+    return absl::StrCat(text, unit);
+  };
+  // Retro's time against a peer's: the ratio of the medians, and with
+  // repetitions each repetition's ratio.
+  auto ratio_text = [&](const std::vector<double>& peer_runs) {
+    std::string text = absl::StrFormat("retro %.2f s: %.2fx the peer's time", indexing_seconds,
+                                       indexing_seconds / Percentile(peer_runs, 0.5));
+    if (peer_runs.size() == indexing_runs.size() && peer_runs.size() > 1) {
+      std::vector<double> ratios;
+      for (size_t r = 0; r < peer_runs.size(); ++r)
+        ratios.push_back(indexing_runs[r] / peer_runs[r]);
+      absl::StrAppend(&text, "; run by run ", runs_text(ratios, "x"));
+    }
+    return text;
+  };
   // The peers number the lessons in corpus order, retro in the order its
   // writers took the lock: each retro doc's corpus row, for comparing top
   // 10s.
@@ -338,9 +423,13 @@ int main(int argc, char** argv) {
   batches.clear();
   uint64_t index_bytes = 0, written_index_bytes = 0, lesson_bytes = 0;
   std::printf(
-      "indexing: %.1f s, %.0f lessons/s (synced writes of %lld, %d writer%s; %.1f s of CPU)\n",
+      "indexing: %.2f s, %.0f lessons/s (synced writes of %lld, %d writer%s; %.1f s of CPU)\n",
       indexing_seconds, n / indexing_seconds, static_cast<long long>(absl::GetFlag(FLAGS_batch)),
       writers, writers == 1 ? "" : "s", indexing_cpu_seconds);
+  if (indexing_runs.size() > 1) {
+    std::printf("  medians of %zu runs: %s, %s of CPU\n", indexing_runs.size(),
+                runs_text(indexing_runs, " s").c_str(), runs_text(indexing_cpu_runs, " s").c_str());
+  }
   for (auto [table, name] : {std::pair{retro::storage::Table::kPostings, "postings"},
                              std::pair{retro::storage::Table::kTerms, "terms"},
                              std::pair{retro::storage::Table::kDocValues, "doc_values"},
@@ -437,9 +526,8 @@ int main(int argc, char** argv) {
     if (!peer.AnswersQueries()) {
       const uint64_t peer_bytes = peer.SizeOnDisk();
       std::printf("peer %s, same corpus, indexing only:\n", peer.Name().c_str());
-      std::printf("  indexing      %8.1f s  (retro %.1f s: %.2fx the peer's time)\n",
-                  peer_indexing_seconds[p], indexing_seconds,
-                  indexing_seconds / peer_indexing_seconds[p]);
+      std::printf("  indexing      %8.2f s  (%s)\n", Percentile(peer_indexing_runs[p], 0.5),
+                  ratio_text(peer_indexing_runs[p]).c_str());
       std::printf(
           "  size on disk  %8.1f MB (retro's index and stored lessons %.1f MB: %.2fx the "
           "peer's size)\n",
@@ -476,9 +564,8 @@ int main(int argc, char** argv) {
         1e6 / (std::accumulate(peer_all.begin(), peer_all.end(), 0.0) / peer_all.size());
     std::printf("peer %s, same corpus and queries (%lld round%s):\n", peer.Name().c_str(),
                 static_cast<long long>(peer_rounds), peer_rounds == 1 ? "" : "s");
-    std::printf("  indexing      %8.1f s  (retro %.1f s: %.2fx the peer's time)\n",
-                peer_indexing_seconds[p], indexing_seconds,
-                indexing_seconds / peer_indexing_seconds[p]);
+    std::printf("  indexing      %8.2f s  (%s)\n", Percentile(peer_indexing_runs[p], 0.5),
+                ratio_text(peer_indexing_runs[p]).c_str());
     std::printf("  size on disk  %8.1f MB (retro %.1f MB: %.2fx the peer's size)\n",
                 peer_bytes / 1e6, index_bytes / 1e6, static_cast<double>(index_bytes) / peer_bytes);
     std::printf(
