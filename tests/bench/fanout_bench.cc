@@ -36,6 +36,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
@@ -52,6 +53,9 @@ ABSL_FLAG(std::string, watchers, "100,1000", "watcher counts, comma-separated");
 ABSL_FLAG(std::string, rates, "20,100", "annotations a second, comma-separated");
 ABSL_FLAG(double, seconds, 5, "measured seconds per run");
 ABSL_FLAG(double, warmup_seconds, 1, "unmeasured seconds before each run");
+ABSL_FLAG(int, repetitions, 1,
+          "runs of each point, retro and Redis taking turns; each column is then the median "
+          "of its runs, the ratio the median of the runs' ratios, and each run's p99 follows");
 ABSL_FLAG(std::string, redis_server, "/usr/bin/redis-server", "the peer; empty to skip it");
 ABSL_FLAG(int, streams_per_channel, 100, "watch streams per HTTP/2 connection");
 ABSL_FLAG(std::string, watch_rpcs, "batches,events",
@@ -549,25 +553,64 @@ int main(int argc, char** argv) {
   std::printf("%-7s %8s %6s | %9s %9s %9s %9s %9s %8s %8s | %9s %9s %9s %8s %8s | %8s\n", "rpc",
               "watchers", "rate", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "delivered", "cpu s",
               "rss MiB", "redis p50", "redis p99", "redis max", "cpu s", "rss MiB", "p99 x");
+  const int repetitions = std::max(1, absl::GetFlag(FLAGS_repetitions));
   for (int watchers : Numbers(absl::GetFlag(FLAGS_watchers))) {
     for (int rate : Numbers(absl::GetFlag(FLAGS_rates))) {
-      std::vector<RetroRun> runs;
-      for (const std::string& rpc : rpcs)
-        runs.push_back(RunRetro(watchers, rate, rpc == "batches"));
-      RedisRun redis;
-      if (!absl::GetFlag(FLAGS_redis_server).empty()) {
-        redis =
-            RunRedis(absl::GetFlag(FLAGS_redis_server), watchers, rate, runs.front().message_bytes);
+      // runs[rpc][repetition], redis_runs[repetition].
+      std::vector<std::vector<RetroRun>> runs(rpcs.size());
+      std::vector<RedisRun> redis_runs;
+      for (int r = 0; r < repetitions; ++r) {
+        for (size_t i = 0; i < rpcs.size(); ++i) {
+          runs[i].push_back(RunRetro(watchers, rate, rpcs[i] == "batches"));
+        }
+        RedisRun redis;
+        if (!absl::GetFlag(FLAGS_redis_server).empty()) {
+          redis = RunRedis(absl::GetFlag(FLAGS_redis_server), watchers, rate,
+                           runs.front().back().message_bytes);
+        }
+        redis_runs.push_back(redis);
       }
+      // The median of one figure over the repetitions.
+      auto median = [](const auto& items, auto figure) {
+        std::vector<double> values;
+        for (const auto& item : items) values.push_back(figure(item));
+        std::sort(values.begin(), values.end());
+        return values[values.size() / 2];
+      };
+      const RedisRun redis{{median(redis_runs, [](const RedisRun& x) { return x.figures.p50; }),
+                            median(redis_runs, [](const RedisRun& x) { return x.figures.p99; }), 0,
+                            median(redis_runs, [](const RedisRun& x) { return x.figures.max; }), 0},
+                           median(redis_runs, [](const RedisRun& x) { return x.cpu_seconds; }),
+                           median(redis_runs, [](const RedisRun& x) { return x.peak_rss_mib; })};
       for (size_t i = 0; i < runs.size(); ++i) {
-        const Figures& retro = runs[i].figures;
+        const std::vector<RetroRun>& mine = runs[i];
+        std::vector<double> ratios;
+        for (int r = 0; r < repetitions; ++r) {
+          const double theirs = redis_runs[r].figures.p99;
+          ratios.push_back(theirs > 0 ? mine[r].figures.p99 / theirs : 0.0);
+        }
+        std::sort(ratios.begin(), ratios.end());
         std::printf(
             "%-7s %8d %6d | %9.2f %9.2f %9.2f %9.2f %8.1f%% %8.2f %8.1f | %9.2f %9.2f %9.2f %8.2f "
             "%8.1f | %7.1fx\n",
-            rpcs[i].c_str(), watchers, rate, retro.p50, retro.p99, retro.p999, retro.max,
-            100 * retro.delivered, runs[i].usage.cpu_seconds, runs[i].usage.peak_rss_mib,
-            redis.figures.p50, redis.figures.p99, redis.figures.max, redis.cpu_seconds,
-            redis.peak_rss_mib, redis.figures.p99 > 0 ? retro.p99 / redis.figures.p99 : 0.0);
+            rpcs[i].c_str(), watchers, rate,
+            median(mine, [](const RetroRun& x) { return x.figures.p50; }),
+            median(mine, [](const RetroRun& x) { return x.figures.p99; }),
+            median(mine, [](const RetroRun& x) { return x.figures.p999; }),
+            median(mine, [](const RetroRun& x) { return x.figures.max; }),
+            100 * median(mine, [](const RetroRun& x) { return x.figures.delivered; }),
+            median(mine, [](const RetroRun& x) { return x.usage.cpu_seconds; }),
+            median(mine, [](const RetroRun& x) { return x.usage.peak_rss_mib; }), redis.figures.p50,
+            redis.figures.p99, redis.figures.max, redis.cpu_seconds, redis.peak_rss_mib,
+            ratios[ratios.size() / 2]);
+        if (repetitions > 1) {
+          std::string line = "    p99 ms run by run:";
+          for (int r = 0; r < repetitions; ++r) {
+            absl::StrAppendFormat(&line, " %.2f (Redis %.2f)", mine[r].figures.p99,
+                                  redis_runs[r].figures.p99);
+          }
+          std::printf("%s\n", line.c_str());
+        }
       }
       std::fflush(stdout);
     }
