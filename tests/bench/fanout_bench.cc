@@ -589,7 +589,6 @@ int main(int argc, char** argv) {
           const double theirs = redis_runs[r].figures.p99;
           ratios.push_back(theirs > 0 ? mine[r].figures.p99 / theirs : 0.0);
         }
-        std::sort(ratios.begin(), ratios.end());
         std::printf(
             "%-7s %8d %6d | %9.2f %9.2f %9.2f %9.2f %8.1f%% %8.2f %8.1f | %9.2f %9.2f %9.2f %8.2f "
             "%8.1f | %7.1fx\n",
@@ -602,7 +601,7 @@ int main(int argc, char** argv) {
             median(mine, [](const RetroRun& x) { return x.usage.cpu_seconds; }),
             median(mine, [](const RetroRun& x) { return x.usage.peak_rss_mib; }), redis.figures.p50,
             redis.figures.p99, redis.figures.max, redis.cpu_seconds, redis.peak_rss_mib,
-            ratios[ratios.size() / 2]);
+            median(ratios, [](double ratio) { return ratio; }));
         if (repetitions > 1) {
           std::string line = "    p99 ms run by run:";
           for (int r = 0; r < repetitions; ++r) {
