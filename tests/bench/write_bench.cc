@@ -2,7 +2,12 @@
 // and 64 concurrent clients against the real retrod over loopback, next to
 // two ceilings measured in the same run: a no-op unary call on the same
 // server (grpc.health.v1.Health/Check: the transport's limit) and a raw
-// write+fdatasync loop in the data directory (the disk's limit).
+// write+fdatasync loop in the data directory (the disk's limit). And a
+// floor: the same AddAnnotation calls to write_floor_server, which hands
+// each to one thread that appends the batch to a file, fdatasyncs it and
+// replies, with none of retro's work (what any durable server with this
+// shape pays gRPC and the disk; "of floor" is what retro's own work
+// leaves of it).
 //
 // The peer, in the same run: SQLite in WAL mode with synchronous=FULL, each
 // client a connection of its own inserting the same annotation and event
@@ -18,6 +23,7 @@
 //   write_bench --clients=1,16,64 --seconds=5 --repetitions=3
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +53,10 @@
 #include "tests/testing/temp_dir.h"
 
 ABSL_FLAG(std::string, retrod, RETROD_PATH, "the retrod binary");
+ABSL_FLAG(std::string, floor_server, FLOOR_SERVER_PATH,
+          "the write_floor_server binary (empty: no floor column)");
+ABSL_FLAG(bool, floor_sync, true,
+          "the floor appends and fdatasyncs each batch (false: the hand-off to its thread alone)");
 ABSL_FLAG(std::string, clients, "1,16,64", "concurrent clients, comma-separated");
 ABSL_FLAG(double, seconds, 5, "measured seconds per run");
 ABSL_FLAG(double, warmup_seconds, 1, "unmeasured seconds before each run");
@@ -298,6 +308,29 @@ int main(int argc, char** argv) {
   }
   const std::string& token = live->token;
 
+  // The floor: AddAnnotation on a server that only hands each call to a
+  // syncing thread (write_floor_server), on connections of its own.
+  std::unique_ptr<retro::testing::RetrodProcess> floor;
+  std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>> floor_stubs;
+  if (!absl::GetFlag(FLAGS_floor_server).empty()) {
+    const std::string floor_dir = dir.Join("floor");
+    mkdir(floor_dir.c_str(), 0700);
+    floor = std::make_unique<retro::testing::RetrodProcess>(absl::GetFlag(FLAGS_floor_server),
+                                                            floor_dir, dir.Join("floor_token"),
+                                                            dir.Join("floor.log"));
+    floor->set_extra_args({absl::GetFlag(FLAGS_floor_sync) ? "--sync=true" : "--sync=false"});
+    if (!floor->Start(&error)) {
+      std::fprintf(stderr, "write_floor_server did not start: %s\n", error.c_str());
+      return 1;
+    }
+    for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
+      grpc::ChannelArguments arguments;
+      arguments.SetInt("grpc.channel_id", i);
+      floor_stubs.push_back(retro::v1::AnnotationService::NewStub(grpc::CreateCustomChannel(
+          floor->address(), grpc::InsecureChannelCredentials(), arguments)));
+    }
+  }
+
   std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>> annotation_stubs;
   // Health/Check through the generic stub: an empty request is an empty
   // HealthCheckRequest, and Debian ships no generated health stubs.
@@ -307,22 +340,27 @@ int main(int argc, char** argv) {
     health_stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
   }
   std::atomic<int64_t> sequence{0};
-  StartCall add = [&](int client, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext context;
-      retro::v1::AddAnnotationRequest request;
-      retro::v1::Annotation reply;
-    };
-    auto call = std::make_shared<Call>();
-    Configure(call->context, token);
-    call->request.set_parent(live->name);
-    call->request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
-    call->request.mutable_annotation()->set_text(
-        absl::StrCat("Confirm the economic buyer before the proposal, note ", ++sequence));
-    annotation_stubs[client % annotation_stubs.size()]->async()->AddAnnotation(
-        &call->context, &call->request, &call->reply,
-        [call, done = std::move(done)](grpc::Status status) { done(status.ok()); });
+  // The same call to retrod (stubs: annotation_stubs) or to the floor.
+  auto add_to = [&](std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>>& stubs) {
+    return StartCall([&](int client, std::function<void(bool)> done) {
+      struct Call {
+        grpc::ClientContext context;
+        retro::v1::AddAnnotationRequest request;
+        retro::v1::Annotation reply;
+      };
+      auto call = std::make_shared<Call>();
+      Configure(call->context, token);
+      call->request.set_parent(live->name);
+      call->request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
+      call->request.mutable_annotation()->set_text(
+          absl::StrCat("Confirm the economic buyer before the proposal, note ", ++sequence));
+      stubs[client % stubs.size()]->async()->AddAnnotation(
+          &call->context, &call->request, &call->reply,
+          [call, done = std::move(done)](grpc::Status status) { done(status.ok()); });
+    });
   };
+  StartCall add = add_to(annotation_stubs);
+  StartCall floor_add = add_to(floor_stubs);
   StartCall noop = [&](int client, std::function<void(bool)> done) {
     struct Call {
       grpc::ClientContext context;
@@ -348,14 +386,16 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_warmup_seconds), absl::GetFlag(FLAGS_repetitions));
   std::printf("disk ceiling: %.0f write+fdatasync a second (one thread)\n", Median(disk));
   std::printf("SQLite %s, WAL, synchronous=FULL\n", sqlite3_libversion());
-  std::printf("%8s %14s %9s %9s %9s %9s %14s %9s %14s %9s %9s %8s\n", "clients", "acked writes/s",
-              "p50 ms", "p99 ms", "p99.9 ms", "max ms", "no-op calls/s", "of no-op",
-              "sqlite writes/s", "sqlite p99", "x sqlite", "errors");
+  std::printf("%8s %14s %9s %9s %9s %9s %14s %9s %14s %9s %14s %9s %9s %8s\n", "clients",
+              "acked writes/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "floor writes/s",
+              "of floor", "no-op calls/s", "of no-op", "sqlite writes/s", "sqlite p99", "x sqlite",
+              "errors");
   for (int clients : client_counts) {
-    std::vector<double> rate, p50, p99, p999, max, noop_rate, sqlite_rate, sqlite_p99;
+    std::vector<double> rate, p50, p99, p999, max, floor_rate, noop_rate, sqlite_rate, sqlite_p99;
     int64_t errors = 0;
     for (int r = 0; r < absl::GetFlag(FLAGS_repetitions); ++r) {
       Run writes = MeasureAsync(clients, add);
+      Run floor_writes = floor ? MeasureAsync(clients, floor_add) : Run();
       Run calls = MeasureAsync(clients, noop);
       SqlitePeer peer(dir.Join("peer-" + std::to_string(clients) + "-" + std::to_string(r) + ".db"),
                       clients);
@@ -375,15 +415,20 @@ int main(int argc, char** argv) {
       p99.push_back(writes.p99_ms);
       p999.push_back(writes.p999_ms);
       max.push_back(writes.max_ms);
+      floor_rate.push_back(floor_writes.per_second);
       noop_rate.push_back(calls.per_second);
-      errors += writes.errors + calls.errors;
+      errors += writes.errors + floor_writes.errors + calls.errors;
     }
-    std::printf("%8d %14.0f %9.2f %9.2f %9.2f %9.2f %14.0f %8.0f%% %14.0f %9.2f %8.1fx %8lld\n",
-                clients, Median(rate), Median(p50), Median(p99), Median(p999), Median(max),
-                Median(noop_rate), 100 * Median(rate) / std::max(1.0, Median(noop_rate)),
-                Median(sqlite_rate), Median(sqlite_p99),
-                Median(rate) / std::max(1.0, Median(sqlite_rate)), static_cast<long long>(errors));
+    std::printf(
+        "%8d %14.0f %9.2f %9.2f %9.2f %9.2f %14.0f %8.0f%% %14.0f %8.0f%% %14.0f %9.2f %8.1fx "
+        "%8lld\n",
+        clients, Median(rate), Median(p50), Median(p99), Median(p999), Median(max),
+        Median(floor_rate), 100 * Median(rate) / std::max(1.0, Median(floor_rate)),
+        Median(noop_rate), 100 * Median(rate) / std::max(1.0, Median(noop_rate)),
+        Median(sqlite_rate), Median(sqlite_p99), Median(rate) / std::max(1.0, Median(sqlite_rate)),
+        static_cast<long long>(errors));
   }
+  if (floor) floor->Terminate();
   retrod.Terminate();
   return 0;
 }
