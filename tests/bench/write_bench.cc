@@ -340,9 +340,10 @@ int main(int argc, char** argv) {
     health_stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
   }
   std::atomic<int64_t> sequence{0};
-  // The same call to retrod (stubs: annotation_stubs) or to the floor.
-  auto add_to = [&](std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>>& stubs) {
-    return StartCall([&](int client, std::function<void(bool)> done) {
+  // The same call to retrod (annotation_stubs) or to the floor
+  // (floor_stubs); both vectors outlive the calls.
+  auto add_to = [&](std::vector<std::unique_ptr<retro::v1::AnnotationService::Stub>>* stubs) {
+    return StartCall([&, stubs](int client, std::function<void(bool)> done) {
       struct Call {
         grpc::ClientContext context;
         retro::v1::AddAnnotationRequest request;
@@ -354,13 +355,13 @@ int main(int argc, char** argv) {
       call->request.mutable_annotation()->set_kind(retro::v1::Annotation::LESSON);
       call->request.mutable_annotation()->set_text(
           absl::StrCat("Confirm the economic buyer before the proposal, note ", ++sequence));
-      stubs[client % stubs.size()]->async()->AddAnnotation(
+      (*stubs)[client % stubs->size()]->async()->AddAnnotation(
           &call->context, &call->request, &call->reply,
           [call, done = std::move(done)](grpc::Status status) { done(status.ok()); });
     });
   };
-  StartCall add = add_to(annotation_stubs);
-  StartCall floor_add = add_to(floor_stubs);
+  StartCall add = add_to(&annotation_stubs);
+  StartCall floor_add = add_to(&floor_stubs);
   StartCall noop = [&](int client, std::function<void(bool)> done) {
     struct Call {
       grpc::ClientContext context;

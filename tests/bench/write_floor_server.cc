@@ -1,5 +1,7 @@
-// write_floor_server: the least any durable write can cost over gRPC on
-// this machine, for write_bench to measure next to retrod.
+// write_floor_server: a floor for durable writes of retrod's shape over
+// gRPC on this machine, for write_bench to measure next to retrod (a
+// server built another way, answering from gRPC's own threads, is not
+// bound by it, but cannot answer a synced write without blocking them).
 //
 // It serves AnnotationService.AddAnnotation with retro's own messages and
 // none of retro's work (no token, no session, no RocksDB): each call is
