@@ -100,10 +100,29 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
 SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_threads)
     : recent_kept_(recent_events_kept),
       limits_(limits),
-      wake_threads_(std::max(0, wake_threads)),
-      wake_pool_(wake_threads_ > 0 ? std::make_unique<ThreadPool>(wake_threads_) : nullptr) {}
+      wake_shares_(std::max(0, wake_threads)),
+      wake_pool_(wake_shares_ > 0 ? std::make_unique<ThreadPool>(wake_shares_) : nullptr) {
+  if (wake_pool_ != nullptr) {
+    run_share_ = [pool = wake_pool_.get()](std::function<void()> share) {
+      pool->Schedule(std::move(share));
+    };
+  }
+}
 
-SessionHub::~SessionHub() { wake_pool_.reset(); }
+SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_shares,
+                       WakeRunner run_share)
+    : recent_kept_(recent_events_kept),
+      limits_(limits),
+      wake_shares_(run_share != nullptr ? std::max(0, wake_shares) : 0),
+      run_share_(wake_shares_ > 0 ? std::move(run_share) : nullptr) {}
+
+SessionHub::~SessionHub() {
+  {
+    std::unique_lock<std::mutex> lock(shares_mu_);
+    no_shares_.wait(lock, [this] { return shares_out_ == 0; });
+  }
+  wake_pool_.reset();
+}
 
 namespace {
 // Set on the hub's wake threads: a publish made from a wake-up wakes its
@@ -115,11 +134,11 @@ thread_local bool on_wake_thread = false;
 void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pending, Pace pace) {
   const bool wait = pace == Pace::kAfterPreviousWakeUps && !on_wake_thread;
   const bool hand_over =
-      wake_pool_ != nullptr && to_wake.size() > kMaxInlineWakes && !on_wake_thread;
-  // One share a thread, so all of them start streams at once; shares of at
-  // least kMaxInlineWakes (the last may be smaller).
-  const size_t threads = static_cast<size_t>(std::max(1, wake_threads_));
-  const size_t share = std::max(kMaxInlineWakes, (to_wake.size() + threads - 1) / threads);
+      run_share_ != nullptr && to_wake.size() > kMaxInlineWakes && !on_wake_thread;
+  // Shares of at least kMaxInlineWakes (the last may be smaller), one a
+  // thread, so all of them start streams at once.
+  const size_t shares = static_cast<size_t>(std::max(1, wake_shares_));
+  const size_t share = std::max(kMaxInlineWakes, (to_wake.size() + shares - 1) / shares);
   if (wait || hand_over) {
     std::unique_lock<std::mutex> lock(pending->mu);
     // Even with nothing to hand over: the session may have been larger a
@@ -131,18 +150,28 @@ void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pen
     for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
     return;
   }
+  {
+    std::lock_guard<std::mutex> lock(shares_mu_);
+    shares_out_ += static_cast<int>((to_wake.size() + share - 1) / share);
+  }
   for (size_t begin = 0; begin < to_wake.size(); begin += share) {
     const size_t end = std::min(to_wake.size(), begin + share);
-    wake_pool_->Schedule([subscriptions = WakeList(std::make_move_iterator(to_wake.begin() + begin),
-                                                   std::make_move_iterator(to_wake.begin() + end)),
-                          pending] {
+    run_share_([this,
+                subscriptions = WakeList(std::make_move_iterator(to_wake.begin() + begin),
+                                         std::make_move_iterator(to_wake.begin() + end)),
+                pending] {
+      const bool nested = on_wake_thread;  // A runner may run a share inside another's.
       on_wake_thread = true;
       for (const std::shared_ptr<Subscription>& subscription : subscriptions) {
         subscription->Wake();
       }
-      on_wake_thread = false;
-      std::lock_guard<std::mutex> lock(pending->mu);
-      if (--pending->shares == 0) pending->none.notify_all();
+      on_wake_thread = nested;
+      {
+        std::lock_guard<std::mutex> lock(pending->mu);
+        if (--pending->shares == 0) pending->none.notify_all();
+      }
+      std::lock_guard<std::mutex> lock(shares_mu_);
+      if (--shares_out_ == 0) no_shares_.notify_all();
     });
   }
 }

@@ -12,12 +12,13 @@
 // gap even if events after N were published meanwhile.
 //
 // Waking a watcher's stream is most of a publish's cost (it starts the
-// stream's write). A hub made with wake threads queues the events in
-// order on the publisher's thread, as always, and hands the wake-ups of a
-// large session to those threads, in one share a thread: the publisher (a
-// session's writer) goes on to its next synced write instead of waiting
-// while a thousand streams start theirs. A stream woken late takes every
-// event queued by then, in one batch. A session's writer publishes with
+// stream's write). A hub made with wake threads, or with a WakeRunner,
+// queues the events in order on the publisher's thread, as always, and
+// hands the wake-ups of a large session over in shares (one a thread): the
+// publisher (a session's writer) goes on to its next synced write instead
+// of waiting while a thousand streams start theirs. The server's runner
+// puts the shares on gRPC's own threads (services/api/grpc_executor.h). A stream woken late takes
+// every event queued by then, in one batch. A session's writer publishes with
 // Pace::kAfterPreviousWakeUps: its next publish waits until the previous
 // one's wake-ups have run, so a session written faster than its watchers
 // can be woken slows to their pace (its writes queue up and go in larger
@@ -117,11 +118,21 @@ class Subscription {
 
 class SessionHub {
  public:
+  // Runs one share of a large session's wake-ups, exactly once, soon, and
+  // not before it returns (never on the calling thread meanwhile). Whatever
+  // it runs on must not wait for a session's writer.
+  using WakeRunner = std::function<void(std::function<void()> share)>;
+
   // wake_threads 0: every wake-up runs on the publisher's thread, before
-  // Publish returns.
+  // Publish returns. Otherwise the hub's own threads run the shares.
   explicit SessionHub(size_t recent_events_kept = 512, WatcherLimits limits = {},
                       int wake_threads = 0);
-  // Runs the wake-ups still queued, then joins the wake threads.
+  // A large session's wake-ups go to run_share in wake_shares shares (0:
+  // all on the publisher's thread, and run_share is never called).
+  SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_shares,
+             WakeRunner run_share);
+  // Waits for the shares handed over and not yet run (the runner must
+  // still run them), then joins the wake threads.
   ~SessionHub();
 
   SessionHub(const SessionHub&) = delete;
@@ -204,10 +215,15 @@ class SessionHub {
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Channel> channels_ ABSL_GUARDED_BY(mu_);
 
-  const int wake_threads_;
-  // Null without wake threads. Last: destroyed first, running the shares
-  // still queued while the hub they may publish to is whole.
+  const int wake_shares_;
+  // The hub's own wake threads; null when made with a WakeRunner or none.
   std::unique_ptr<ThreadPool> wake_pool_;
+  WakeRunner run_share_;  // Empty when wake_shares_ is 0.
+  // Shares handed to run_share_ and not yet run: the destructor waits for
+  // them, as they may publish to the hub.
+  std::mutex shares_mu_;
+  std::condition_variable no_shares_;
+  int shares_out_ ABSL_GUARDED_BY(shares_mu_) = 0;
 };
 
 }  // namespace retro::live

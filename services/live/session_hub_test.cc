@@ -238,6 +238,60 @@ class Gate {
   bool open_ = false;
 };
 
+// The server hands a large session's wake-ups to gRPC's threads through a
+// WakeRunner: the hub gives it the shares, and waits for them on its way
+// out, since a share may still publish to it.
+TEST(SessionHubTest, AWakeRunnerGetsALargeSessionsSharesAndTheHubWaitsForThem) {
+  constexpr int kWatchers = 100;
+  static_assert(kWatchers > SessionHub::kMaxInlineWakes);
+  auto wakes = std::make_shared<std::atomic<int>>(0);
+  std::mutex shares_mu;
+  std::vector<std::function<void()>> shares;
+  std::vector<SessionHub::Joined> joined;
+  auto hub = std::make_unique<SessionHub>(
+      /*recent_events_kept=*/8, WatcherLimits(), /*wake_shares=*/2,
+      [&](std::function<void()> share) {
+        std::lock_guard<std::mutex> lock(shares_mu);
+        shares.push_back(std::move(share));
+      });
+  for (int w = 0; w < kWatchers; ++w) {
+    joined.push_back(hub->Subscribe("s", 0, "viewer" + std::to_string(w), [wakes] { ++*wakes; }));
+  }
+  hub->Publish("s", {Event(1, "one")});
+  {
+    std::lock_guard<std::mutex> lock(shares_mu);
+    EXPECT_EQ(shares.size(), 2u);  // Two shares of 50; none run on this thread.
+  }
+  EXPECT_EQ(wakes->load(), 0);
+  // A few watchers are not worth a hand-over.
+  for (int w = SessionHub::kMaxInlineWakes; w < kWatchers; ++w) {
+    hub->Unsubscribe("s", joined[w].subscription.get());
+  }
+  for (int w = 0; w < static_cast<int>(SessionHub::kMaxInlineWakes); ++w) {
+    Drain(*joined[w].subscription);
+  }
+  hub->Publish("s", {Event(2, "two")});
+  EXPECT_EQ(wakes->load(), static_cast<int>(SessionHub::kMaxInlineWakes));
+  {
+    std::lock_guard<std::mutex> lock(shares_mu);
+    EXPECT_EQ(shares.size(), 2u);
+  }
+  // The runner runs the shares only once the hub has begun to go away,
+  // and a little later still: the hub must wait for them.
+  std::atomic<bool> going{false};
+  std::thread runner([&] {
+    while (!going.load()) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::lock_guard<std::mutex> lock(shares_mu);
+    for (std::function<void()>& share : shares) share();
+  });
+  going.store(true);
+  hub.reset();
+  // Every wake-up of the shares ran before the hub was gone.
+  EXPECT_EQ(wakes->load(), kWatchers + static_cast<int>(SessionHub::kMaxInlineWakes));
+  runner.join();
+}
+
 TEST(SessionHubTest, APacedPublishWaitsForTheSessionsPreviousWakeUps) {
   auto gate = std::make_shared<Gate>();
   std::atomic<bool> returned{false};

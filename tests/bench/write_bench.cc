@@ -40,6 +40,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
@@ -420,13 +421,19 @@ int main(int argc, char** argv) {
       noop_rate.push_back(calls.per_second);
       errors += writes.errors + floor_writes.errors + calls.errors;
     }
+    // Without a floor server (--floor_server=), its columns say so.
+    const std::string floor_writes =
+        floor ? absl::StrFormat("%.0f", Median(floor_rate)) : std::string("-");
+    const std::string of_floor =
+        floor ? absl::StrFormat("%.0f%%", 100 * Median(rate) / std::max(1.0, Median(floor_rate)))
+              : std::string("-");
     std::printf(
-        "%8d %14.0f %9.2f %9.2f %9.2f %9.2f %14.0f %8.0f%% %14.0f %8.0f%% %14.0f %9.2f %8.1fx "
+        "%8d %14.0f %9.2f %9.2f %9.2f %9.2f %14s %9s %14.0f %8.0f%% %14.0f %9.2f %8.1fx "
         "%8lld\n",
         clients, Median(rate), Median(p50), Median(p99), Median(p999), Median(max),
-        Median(floor_rate), 100 * Median(rate) / std::max(1.0, Median(floor_rate)),
-        Median(noop_rate), 100 * Median(rate) / std::max(1.0, Median(noop_rate)),
-        Median(sqlite_rate), Median(sqlite_p99), Median(rate) / std::max(1.0, Median(sqlite_rate)),
+        floor_writes.c_str(), of_floor.c_str(), Median(noop_rate),
+        100 * Median(rate) / std::max(1.0, Median(noop_rate)), Median(sqlite_rate),
+        Median(sqlite_p99), Median(rate) / std::max(1.0, Median(sqlite_rate)),
         static_cast<long long>(errors));
   }
   if (floor) floor->Terminate();

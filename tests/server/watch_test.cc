@@ -321,6 +321,40 @@ TEST_P(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {
   EXPECT_FALSE(insider.ended());
 }
 
+// More watchers than a publish wakes on the writer's thread: their
+// streams are started on gRPC's executor threads (services/api/
+// grpc_executor.h). Every watcher gets every event in order while two
+// writers go on, and a shutdown still ends them all.
+TEST_P(WatchTest, ALargeAudienceGetsEveryEventInOrderAndShutdownEndsIt) {
+  constexpr int kWatchers = 48;  // Over SessionHub::kMaxInlineWakes (16).
+  Session session = CreateLive();
+  std::vector<std::shared_ptr<grpc::Channel>> channels = {server_.NewChannel(),
+                                                          server_.NewChannel()};
+  std::vector<std::unique_ptr<Watcher>> watchers;
+  for (int w = 0; w < kWatchers; ++w) {
+    watchers.push_back(
+        std::make_unique<Watcher>(GetParam(), channels[w % 2], org_["mate"], session.name(), 0));
+  }
+  for (auto& watcher : watchers) ASSERT_TRUE(watcher->WaitForEvents(2));
+  std::thread a([&] {
+    for (int i = 0; i < 30; ++i) Add("rep", session, "rep " + std::to_string(i));
+  });
+  std::thread b([&] {
+    for (int i = 0; i < 30; ++i) Add("mate", session, "mate " + std::to_string(i));
+  });
+  a.join();
+  b.join();
+  for (auto& watcher : watchers) {
+    ASSERT_TRUE(watcher->WaitForEvents(62));
+    EXPECT_EQ(watcher->sequences(), Range(1, 62));
+  }
+  server_.Stop();
+  for (auto& watcher : watchers) {
+    ASSERT_TRUE(watcher->WaitForEnd());
+    EXPECT_EQ(watcher->status().error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+}
+
 TEST_P(WatchTest, ShutdownEndsWatchersWithUnavailable) {
   Session session = CreateLive();
   Watcher watcher(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
