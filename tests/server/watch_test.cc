@@ -47,6 +47,14 @@ class WatchTest : public ::testing::TestWithParam<retro::testing::WatchRpc> {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return out;
   }
+  // "rep" and "mate" each add `each` annotations, at the same time.
+  void AddFromTwoWriters(const Session& session, int each) {
+    std::thread rep([&] {
+      for (int i = 0; i < each; ++i) Add("rep", session, "rep " + std::to_string(i));
+    });
+    for (int i = 0; i < each; ++i) Add("mate", session, "mate " + std::to_string(i));
+    rep.join();
+  }
   static std::vector<uint64_t> Range(uint64_t from, uint64_t to) {
     std::vector<uint64_t> out;
     for (uint64_t s = from; s <= to; ++s) out.push_back(s);
@@ -69,14 +77,7 @@ TEST_P(WatchTest, WatchersSeeIdenticalOrderedSequencesAcrossTheReplaySeam) {
   watchers.push_back(
       std::make_unique<Watcher>(GetParam(), server_.channel(), org_["enable"], session.name(), 12));
   // Two writers at once while the watchers replay and go live.
-  std::thread a([&] {
-    for (int i = 0; i < 25; ++i) Add("rep", session, "rep " + std::to_string(i));
-  });
-  std::thread b([&] {
-    for (int i = 0; i < 25; ++i) Add("mate", session, "mate " + std::to_string(i));
-  });
-  a.join();
-  b.join();
+  AddFromTwoWriters(session, 25);
   const uint64_t last = 62;
   ASSERT_TRUE(watchers[0]->WaitForEvents(last));
   ASSERT_TRUE(watchers[1]->WaitForEvents(last - 5));
@@ -336,14 +337,7 @@ TEST_P(WatchTest, ALargeAudienceGetsEveryEventInOrderAndShutdownEndsIt) {
         std::make_unique<Watcher>(GetParam(), channels[w % 2], org_["mate"], session.name(), 0));
   }
   for (auto& watcher : watchers) ASSERT_TRUE(watcher->WaitForEvents(2));
-  std::thread a([&] {
-    for (int i = 0; i < 30; ++i) Add("rep", session, "rep " + std::to_string(i));
-  });
-  std::thread b([&] {
-    for (int i = 0; i < 30; ++i) Add("mate", session, "mate " + std::to_string(i));
-  });
-  a.join();
-  b.join();
+  AddFromTwoWriters(session, 30);
   for (auto& watcher : watchers) {
     ASSERT_TRUE(watcher->WaitForEvents(62));
     EXPECT_EQ(watcher->sequences(), Range(1, 62));
