@@ -6,8 +6,8 @@
 // it is idle; the completion of a write started on an executor thread is
 // queued behind the running work on that same thread. The hub's wake-ups
 // start a write on each of a large session's streams, so running them here
-// saves those hand-offs: at 1,000 watchers and 100 events a second, 15 to
-// 20% of retrod's CPU (docs/performance.md).
+// saves those hand-offs: at 1,000 watchers and 100 events a second, 11 to
+// 23% of retrod's CPU, median 16% (docs/performance.md).
 //
 // The work must not block for long (it holds a thread that moves other
 // calls' bytes) and must not wait for a session's writer. It may queue
