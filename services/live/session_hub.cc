@@ -97,24 +97,18 @@ void SessionHub::Publish(const std::string& session_key, const std::vector<LiveE
   Wake(std::move(to_wake), pending, pace);
 }
 
-SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_threads)
-    : recent_kept_(recent_events_kept),
-      limits_(limits),
-      wake_shares_(std::max(0, wake_threads)),
-      wake_pool_(wake_shares_ > 0 ? std::make_unique<ThreadPool>(wake_shares_) : nullptr) {
-  if (wake_pool_ != nullptr) {
-    run_share_ = [pool = wake_pool_.get()](std::function<void()> share) {
+SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_shares,
+                       WakeRunner run_share)
+    : recent_kept_(recent_events_kept), limits_(limits), wake_shares_(std::max(0, wake_shares)) {
+  if (wake_shares_ == 0) return;
+  if (run_share == nullptr) {
+    wake_pool_ = std::make_unique<ThreadPool>(wake_shares_);
+    run_share = [pool = wake_pool_.get()](std::function<void()> share) {
       pool->Schedule(std::move(share));
     };
   }
+  run_share_ = std::move(run_share);
 }
-
-SessionHub::SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_shares,
-                       WakeRunner run_share)
-    : recent_kept_(recent_events_kept),
-      limits_(limits),
-      wake_shares_(run_share != nullptr ? std::max(0, wake_shares) : 0),
-      run_share_(wake_shares_ > 0 ? std::move(run_share) : nullptr) {}
 
 SessionHub::~SessionHub() {
   {
@@ -125,8 +119,8 @@ SessionHub::~SessionHub() {
 }
 
 namespace {
-// Set on the hub's wake threads: a publish made from a wake-up wakes its
-// watchers itself, and never waits for the thread it runs on (none does
+// Set while a share of wake-ups runs: a publish made from a wake-up wakes
+// its watchers itself, and never waits for the share it runs in (none does
 // today; this keeps one from deadlocking).
 thread_local bool on_wake_thread = false;
 }  // namespace
@@ -160,12 +154,11 @@ void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pen
                 subscriptions = WakeList(std::make_move_iterator(to_wake.begin() + begin),
                                          std::make_move_iterator(to_wake.begin() + end)),
                 pending] {
-      const bool nested = on_wake_thread;  // A runner may run a share inside another's.
       on_wake_thread = true;
       for (const std::shared_ptr<Subscription>& subscription : subscriptions) {
         subscription->Wake();
       }
-      on_wake_thread = nested;
+      on_wake_thread = false;
       {
         std::lock_guard<std::mutex> lock(pending->mu);
         if (--pending->shares == 0) pending->none.notify_all();

@@ -12,13 +12,14 @@
 // gap even if events after N were published meanwhile.
 //
 // Waking a watcher's stream is most of a publish's cost (it starts the
-// stream's write). A hub made with wake threads, or with a WakeRunner,
-// queues the events in order on the publisher's thread, as always, and
-// hands the wake-ups of a large session over in shares (one a thread): the
-// publisher (a session's writer) goes on to its next synced write instead
-// of waiting while a thousand streams start theirs. The server's runner
-// puts the shares on gRPC's own threads (services/api/grpc_executor.h). A stream woken late takes
-// every event queued by then, in one batch. A session's writer publishes with
+// stream's write). A hub made with wake shares queues the events in order
+// on the publisher's thread, as always, and hands the wake-ups of a large
+// session over in shares, to a WakeRunner or to threads of its own (one
+// share a thread): the publisher (a session's writer) goes on to its next
+// synced write instead of waiting while a thousand streams start theirs.
+// The server's runner puts the shares on gRPC's own threads
+// (services/api/grpc_executor.h). A stream woken late takes every event
+// queued by then, in one batch. A session's writer publishes with
 // Pace::kAfterPreviousWakeUps: its next publish waits until the previous
 // one's wake-ups have run, so a session written faster than its watchers
 // can be woken slows to their pace (its writes queue up and go in larger
@@ -123,14 +124,12 @@ class SessionHub {
   // it runs on must not wait for a session's writer.
   using WakeRunner = std::function<void(std::function<void()> share)>;
 
-  // wake_threads 0: every wake-up runs on the publisher's thread, before
-  // Publish returns. Otherwise the hub's own threads run the shares.
+  // wake_shares 0: every wake-up runs on the publisher's thread, before
+  // Publish returns. Otherwise a large session's wake-ups go in that many
+  // shares to run_share or, when it is empty, to as many threads of the
+  // hub's own.
   explicit SessionHub(size_t recent_events_kept = 512, WatcherLimits limits = {},
-                      int wake_threads = 0);
-  // A large session's wake-ups go to run_share in wake_shares shares (0:
-  // all on the publisher's thread, and run_share is never called).
-  SessionHub(size_t recent_events_kept, WatcherLimits limits, int wake_shares,
-             WakeRunner run_share);
+                      int wake_shares = 0, WakeRunner run_share = nullptr);
   // Waits for the shares handed over and not yet run (the runner must
   // still run them), then joins the wake threads.
   ~SessionHub();
@@ -142,14 +141,14 @@ class SessionHub {
   // hand-off would cost more than it saves.
   static constexpr size_t kMaxInlineWakes = 16;
 
-  // How a publish waits for the wake threads.
+  // How a publish waits for the shares of wake-ups handed over.
   enum class Pace {
     // Returns once the events are queued.
     kDontWait,
     // Queues the events, then waits until the session's previous wake-ups
     // have all run (even when it has none of its own to hand over) before
     // it wakes or hands over its own and returns: for a session's writer
-    // (see above), whose replies wait too. Never waits on a wake thread.
+    // (see above), whose replies wait too. Never waits inside a share.
     // Whatever a wake-up runs (the stream's access check among it) must
     // therefore never wait for a session's writer or its lock.
     kAfterPreviousWakeUps,
@@ -191,7 +190,7 @@ class SessionHub {
  private:
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
-  // A session's wake-ups handed to the wake threads and not yet run.
+  // A session's shares of wake-ups handed over and not yet run.
   struct PendingWakes {
     std::mutex mu;
     std::condition_variable none;
@@ -207,7 +206,7 @@ class SessionHub {
                                                      const std::string& viewer_id);
 
   using WakeList = std::vector<std::shared_ptr<Subscription>>;
-  // Wakes them here, or hands them to the wake threads in shares.
+  // Wakes them here, or hands them over in shares.
   void Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pending, Pace pace);
 
   const size_t recent_kept_;

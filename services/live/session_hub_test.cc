@@ -179,7 +179,7 @@ TEST(SessionHubTest, WakeThreadsWakeALargeSessionAfterItsEventsAreQueued) {
   const std::thread::id publisher = std::this_thread::get_id();
   std::vector<SessionHub::Joined> joined;
   {
-    SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/2);
+    SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_shares=*/2);
     for (int w = 0; w < kWatchers; ++w) {
       joined.push_back(
           hub.Subscribe("s", 0, "viewer" + std::to_string(w), [wakes, woken_here, publisher] {
@@ -206,7 +206,7 @@ TEST(SessionHubTest, WakeThreadsWakeALargeSessionAfterItsEventsAreQueued) {
 }
 
 TEST(SessionHubTest, WakeThreadsLeaveASmallSessionsWakeUpsToThePublisher) {
-  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_shares=*/1);
   std::atomic<int> wakes{0};
   std::vector<SessionHub::Joined> joined;
   for (size_t w = 0; w < SessionHub::kMaxInlineWakes; ++w) {
@@ -295,7 +295,7 @@ TEST(SessionHubTest, AWakeRunnerGetsALargeSessionsSharesAndTheHubWaitsForThem) {
 TEST(SessionHubTest, APacedPublishWaitsForTheSessionsPreviousWakeUps) {
   auto gate = std::make_shared<Gate>();
   std::atomic<bool> returned{false};
-  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_shares=*/1);
   std::vector<SessionHub::Joined> joined;
   for (size_t w = 0; w <= SessionHub::kMaxInlineWakes; ++w) {
     joined.push_back(hub.Subscribe("s", 0, "viewer", [gate] { gate->Wait(); }));
@@ -327,7 +327,7 @@ TEST(SessionHubTest, APublishFromAWakeUpNeverWaitsForItself) {
   // Before the hub: wake-ups still queued when it goes use them.
   std::atomic<bool> published_from_wake{false};
   std::atomic<bool> once{false};
-  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_threads=*/1);
+  SessionHub hub(/*recent_events_kept=*/8, WatcherLimits(), /*wake_shares=*/1);
   for (size_t w = 0; w <= SessionHub::kMaxInlineWakes; ++w) {
     hub.Subscribe("s", 0, "viewer", [&] {
       if (once.exchange(true)) return;
@@ -390,7 +390,7 @@ TEST(SessionHubTest, WakeThreadsStrandNoEvent) {
     WatcherLimits unlimited;
     unlimited.max_events = SIZE_MAX;
     unlimited.max_bytes = SIZE_MAX;
-    SessionHub hub(/*recent_events_kept=*/8, unlimited, /*wake_threads=*/2);
+    SessionHub hub(/*recent_events_kept=*/8, unlimited, /*wake_shares=*/2);
     for (int s = 0; s < kSessions; ++s) {
       for (int w = 0; w < kWatchersPerSession; ++w) {
         auto reader = std::make_shared<WokenReader>();
@@ -434,7 +434,7 @@ TEST_P(ConcurrentHubTest, ConcurrentPublishersAndWatchersKeepEveryWatcherGapFree
   // never overflow and must end with every event.
   limits.max_events = GetParam() > 0 ? SIZE_MAX : 64;
   limits.max_bytes = SIZE_MAX;
-  SessionHub hub(/*recent_events_kept=*/32, limits, /*wake_threads=*/GetParam());
+  SessionHub hub(/*recent_events_kept=*/32, limits, /*wake_shares=*/GetParam());
   constexpr int kSessions = 3;
   constexpr uint64_t kEvents = 20000;
   std::atomic<uint64_t> published[kSessions] = {};

@@ -134,14 +134,9 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   parts->log = std::make_unique<storage::KvEventLog>(*parts->database, parts->lesson_index.get());
   parts->session_store = std::make_unique<storage::SessionStore>(*parts->database);
   parts->directory = std::make_unique<storage::DirectoryStore>(*parts->database);
-  if (options.fanout_on_grpc_threads) {
-    parts->hub = std::make_unique<live::SessionHub>(
-        options.recent_events_kept, options.watcher_limits, std::max(0, options.fanout_threads),
-        api::RunOnGrpcExecutor);
-  } else {
-    parts->hub = std::make_unique<live::SessionHub>(
-        options.recent_events_kept, options.watcher_limits, std::max(0, options.fanout_threads));
-  }
+  parts->hub = std::make_unique<live::SessionHub>(
+      options.recent_events_kept, options.watcher_limits, std::max(0, options.fanout_threads),
+      options.fanout_on_grpc_threads ? api::RunOnGrpcExecutor : live::SessionHub::WakeRunner());
   parts->fanout = std::make_unique<api::EventFanout>(*parts->hub, clock);
   parts->log->SetFollower(parts->fanout.get());
   parts->admin = std::make_unique<core::AdminController>(

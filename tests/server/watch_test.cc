@@ -55,6 +55,28 @@ class WatchTest : public ::testing::TestWithParam<retro::testing::WatchRpc> {
     for (int i = 0; i < each; ++i) Add("mate", session, "mate " + std::to_string(i));
     rep.join();
   }
+  void LargeAudienceGetsEveryEventInOrderAndShutdownEndsIt() {
+    constexpr int kWatchers = 48;  // Over SessionHub::kMaxInlineWakes (16).
+    Session session = CreateLive();
+    std::vector<std::shared_ptr<grpc::Channel>> channels = {server_.NewChannel(),
+                                                            server_.NewChannel()};
+    std::vector<std::unique_ptr<Watcher>> watchers;
+    for (int w = 0; w < kWatchers; ++w) {
+      watchers.push_back(
+          std::make_unique<Watcher>(GetParam(), channels[w % 2], org_["mate"], session.name(), 0));
+    }
+    for (auto& watcher : watchers) ASSERT_TRUE(watcher->WaitForEvents(2));
+    AddFromTwoWriters(session, 30);
+    for (auto& watcher : watchers) {
+      ASSERT_TRUE(watcher->WaitForEvents(62));
+      EXPECT_EQ(watcher->sequences(), Range(1, 62));
+    }
+    server_.Stop();
+    for (auto& watcher : watchers) {
+      ASSERT_TRUE(watcher->WaitForEnd());
+      EXPECT_EQ(watcher->status().error_code(), grpc::StatusCode::UNAVAILABLE);
+    }
+  }
   static std::vector<uint64_t> Range(uint64_t from, uint64_t to) {
     std::vector<uint64_t> out;
     for (uint64_t s = from; s <= to; ++s) out.push_back(s);
@@ -324,29 +346,25 @@ TEST_P(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {
 
 // More watchers than a publish wakes on the writer's thread: their
 // streams are started on gRPC's executor threads (services/api/
-// grpc_executor.h). Every watcher gets every event in order while two
-// writers go on, and a shutdown still ends them all.
+// grpc_executor.h), or on retrod's own with --fanout_on_grpc_threads=false.
+// Every watcher gets every event in order while two writers go on, and a
+// shutdown still ends them all.
 TEST_P(WatchTest, ALargeAudienceGetsEveryEventInOrderAndShutdownEndsIt) {
-  constexpr int kWatchers = 48;  // Over SessionHub::kMaxInlineWakes (16).
-  Session session = CreateLive();
-  std::vector<std::shared_ptr<grpc::Channel>> channels = {server_.NewChannel(),
-                                                          server_.NewChannel()};
-  std::vector<std::unique_ptr<Watcher>> watchers;
-  for (int w = 0; w < kWatchers; ++w) {
-    watchers.push_back(
-        std::make_unique<Watcher>(GetParam(), channels[w % 2], org_["mate"], session.name(), 0));
+  LargeAudienceGetsEveryEventInOrderAndShutdownEndsIt();
+}
+
+class OwnFanoutThreadsTest : public WatchTest {
+ protected:
+  static server::ServerOptions OwnThreads() {
+    server::ServerOptions options;
+    options.fanout_on_grpc_threads = false;
+    return options;
   }
-  for (auto& watcher : watchers) ASSERT_TRUE(watcher->WaitForEvents(2));
-  AddFromTwoWriters(session, 30);
-  for (auto& watcher : watchers) {
-    ASSERT_TRUE(watcher->WaitForEvents(62));
-    EXPECT_EQ(watcher->sequences(), Range(1, 62));
-  }
-  server_.Stop();
-  for (auto& watcher : watchers) {
-    ASSERT_TRUE(watcher->WaitForEnd());
-    EXPECT_EQ(watcher->status().error_code(), grpc::StatusCode::UNAVAILABLE);
-  }
+  OwnFanoutThreadsTest() : WatchTest(OwnThreads()) {}
+};
+
+TEST_P(OwnFanoutThreadsTest, ALargeAudienceGetsEveryEventInOrderAndShutdownEndsIt) {
+  LargeAudienceGetsEveryEventInOrderAndShutdownEndsIt();
 }
 
 TEST_P(WatchTest, ShutdownEndsWatchersWithUnavailable) {
@@ -366,6 +384,8 @@ std::string RpcName(const ::testing::TestParamInfo<WatchRpc>& info) {
 INSTANTIATE_TEST_SUITE_P(Rpc, WatchTest, ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches),
                          RpcName);
 INSTANTIATE_TEST_SUITE_P(Rpc, SlowWatcherTest,
+                         ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
+INSTANTIATE_TEST_SUITE_P(Rpc, OwnFanoutThreadsTest,
                          ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
 INSTANTIATE_TEST_SUITE_P(Rpc, HalfOpenTest,
                          ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
