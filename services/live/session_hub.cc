@@ -133,12 +133,13 @@ void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pen
   // thread, so all of them start streams at once.
   const size_t shares = static_cast<size_t>(std::max(1, wake_shares_));
   const size_t share = std::max(kMaxInlineWakes, (to_wake.size() + shares - 1) / shares);
+  const int share_count = static_cast<int>((to_wake.size() + share - 1) / share);
   if (wait || hand_over) {
     std::unique_lock<std::mutex> lock(pending->mu);
     // Even with nothing to hand over: the session may have been larger a
     // moment ago.
     if (wait) pending->none.wait(lock, [&] { return pending->shares == 0; });
-    if (hand_over) pending->shares += static_cast<int>((to_wake.size() + share - 1) / share);
+    if (hand_over) pending->shares += share_count;
   }
   if (!hand_over) {
     for (const std::shared_ptr<Subscription>& subscription : to_wake) subscription->Wake();
@@ -146,7 +147,7 @@ void SessionHub::Wake(WakeList to_wake, const std::shared_ptr<PendingWakes>& pen
   }
   {
     std::lock_guard<std::mutex> lock(shares_mu_);
-    shares_out_ += static_cast<int>((to_wake.size() + share - 1) / share);
+    shares_out_ += share_count;
   }
   for (size_t begin = 0; begin < to_wake.size(); begin += share) {
     const size_t end = std::min(to_wake.size(), begin + share);
