@@ -56,6 +56,10 @@
 ABSL_FLAG(std::string, retrod, RETROD_PATH, "the retrod binary");
 ABSL_FLAG(std::string, floor_server, FLOOR_SERVER_PATH,
           "the write_floor_server binary (empty: no floor column)");
+ABSL_FLAG(bool, floor_inline, false,
+          "the floor's gRPC thread that finds its writer idle writes and replies itself");
+ABSL_FLAG(bool, fail_on_errors, false,
+          "exit 1 when a call failed or a measured figure is zero (for the smoke tests)");
 ABSL_FLAG(bool, floor_sync, true,
           "the floor appends and fdatasyncs each batch (false: the hand-off to its thread alone)");
 ABSL_FLAG(std::string, clients, "1,16,64", "concurrent clients, comma-separated");
@@ -319,7 +323,9 @@ int main(int argc, char** argv) {
     floor = std::make_unique<retro::testing::RetrodProcess>(absl::GetFlag(FLAGS_floor_server),
                                                             floor_dir, dir.Join("floor_token"),
                                                             dir.Join("floor.log"));
-    floor->set_extra_args({absl::GetFlag(FLAGS_floor_sync) ? "--sync=true" : "--sync=false"});
+    floor->set_extra_args(
+        {absl::GetFlag(FLAGS_floor_sync) ? "--sync=true" : "--sync=false",
+         absl::GetFlag(FLAGS_floor_inline) ? "--inline_writer=true" : "--inline_writer=false"});
     if (!floor->Start(&error)) {
       std::fprintf(stderr, "write_floor_server did not start: %s\n", error.c_str());
       return 1;
@@ -392,6 +398,7 @@ int main(int argc, char** argv) {
               "acked writes/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "floor writes/s",
               "of floor", "no-op calls/s", "of no-op", "sqlite writes/s", "sqlite p99", "x sqlite",
               "errors");
+  bool failed = false;
   for (int clients : client_counts) {
     std::vector<double> rate, p50, p99, p999, max, floor_rate, noop_rate, sqlite_rate, sqlite_p99;
     int64_t errors = 0;
@@ -435,8 +442,14 @@ int main(int argc, char** argv) {
         100 * Median(rate) / std::max(1.0, Median(noop_rate)), Median(sqlite_rate),
         Median(sqlite_p99), Median(rate) / std::max(1.0, Median(sqlite_rate)),
         static_cast<long long>(errors));
+    failed = failed || errors > 0 || Median(rate) == 0 || Median(noop_rate) == 0 ||
+             Median(sqlite_rate) == 0 || (floor && Median(floor_rate) == 0);
   }
   if (floor) floor->Terminate();
   retrod.Terminate();
+  if (failed && absl::GetFlag(FLAGS_fail_on_errors)) {
+    std::fprintf(stderr, "write_bench: a call failed or a figure is zero\n");
+    return 1;
+  }
   return 0;
 }
