@@ -61,6 +61,7 @@ ABSL_FLAG(int, streams_per_channel, 100, "watch streams per HTTP/2 connection");
 ABSL_FLAG(std::string, watch_rpcs, "batches,events",
           "watch methods to measure, comma-separated: batches (WatchSessionBatches), events "
           "(WatchSession)");
+ABSL_FLAG(bool, fail_on_errors, false, "exit 1 when a run missed a delivery (for the smoke tests)");
 ABSL_FLAG(int, stalled_watchers, 0,
           "more watchers, on a connection of their own with a small window, that never read "
           "(how much a stalled client costs the others)");
@@ -554,6 +555,7 @@ int main(int argc, char** argv) {
               "watchers", "rate", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "delivered", "cpu s",
               "rss MiB", "redis p50", "redis p99", "redis max", "cpu s", "rss MiB", "p99 x");
   const int repetitions = std::max(1, absl::GetFlag(FLAGS_repetitions));
+  bool missed = false;
   for (int watchers : Numbers(absl::GetFlag(FLAGS_watchers))) {
     for (int rate : Numbers(absl::GetFlag(FLAGS_rates))) {
       // runs[rpc][repetition], redis_runs[repetition].
@@ -569,6 +571,8 @@ int main(int argc, char** argv) {
                            runs.front().back().message_bytes);
         }
         redis_runs.push_back(redis);
+        for (size_t i = 0; i < rpcs.size(); ++i) missed |= runs[i].back().figures.delivered != 1.0;
+        missed |= !absl::GetFlag(FLAGS_redis_server).empty() && redis.figures.delivered != 1.0;
       }
       // The median of one figure over the repetitions.
       auto median = [](const auto& items, auto figure) {
@@ -613,6 +617,10 @@ int main(int argc, char** argv) {
       }
       std::fflush(stdout);
     }
+  }
+  if (missed && absl::GetFlag(FLAGS_fail_on_errors)) {
+    std::fprintf(stderr, "fanout_bench: a run missed deliveries (delivered below 100%%)\n");
+    return 1;
   }
   return 0;
 }
