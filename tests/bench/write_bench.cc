@@ -18,7 +18,11 @@
 // the server answers would get. The gRPC clients use the callback API (no
 // thread per client), which leaves more of the shared cores to the server;
 // the no-op ceiling is measured with the same client. Prints medians over
-// repetitions; asserts nothing.
+// repetitions, and a second table of CPU a call (the server's, all its
+// threads, and this process's, over each measured window), which moves less
+// than the rates when other tenants take the shared cores; asserts nothing.
+// --floor_only measures the floor alone, to compare its shapes
+// (--floor_inline, --floor_async_threads).
 //
 //   write_bench --clients=1,16,64 --seconds=5 --repetitions=3
 #include <fcntl.h>
@@ -58,6 +62,10 @@ ABSL_FLAG(std::string, floor_server, FLOOR_SERVER_PATH,
           "the write_floor_server binary (empty: no floor column)");
 ABSL_FLAG(bool, floor_inline, false,
           "the floor's gRPC thread that finds its writer idle writes and replies itself");
+ABSL_FLAG(int, floor_async_threads, 0,
+          "the floor serves with gRPC's completion-queue API on this many threads (0: callback)");
+ABSL_FLAG(bool, floor_only, false,
+          "measure the floor alone (rate, latency and CPU a write), to compare its shapes");
 ABSL_FLAG(bool, fail_on_errors, false,
           "exit 1 when a call failed or a measured figure is zero (for the smoke tests)");
 ABSL_FLAG(bool, floor_sync, true,
@@ -76,7 +84,25 @@ struct Run {
   double per_second = 0;
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
   int64_t errors = 0;
+  // CPU per counted call over the measured window, in microseconds: the
+  // server's (all its threads) and this process's (the clients). Steadier
+  // than the rate on a shared machine, where the cores left to us vary.
+  double server_cpu_us = 0, client_cpu_us = 0;
 };
+
+// User plus system CPU seconds of a process, all threads.
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t end_of_name = line.rfind(')');
+  if (end_of_name == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(line.substr(end_of_name + 2), ' ');
+  if (fields.size() <= 12) return 0;
+  double user = 0, system = 0;
+  if (!absl::SimpleAtod(fields[11], &user) || !absl::SimpleAtod(fields[12], &system)) return 0;
+  return (user + system) / sysconf(_SC_CLK_TCK);
+}
 
 double Percentile(std::vector<double>& values, double p) {
   if (values.empty()) return 0;
@@ -157,10 +183,20 @@ using StartCall = std::function<void(int client, std::function<void(bool ok)> do
 // Runs `clients` closed loops of asynchronous calls for warm-up plus
 // measured time: each completion records its latency and starts the
 // client's next call.
-Run MeasureAsync(int clients, const StartCall& start) {
+Run MeasureAsync(int clients, const StartCall& start, pid_t server) {
   const Window window = StartWindow();
   const auto count_from = window.count_from;
   const auto stop = window.stop;
+  // CPU of both processes at the window's two ends.
+  double server_cpu = 0, client_cpu = 0;
+  std::thread cpu_sampler([&] {
+    std::this_thread::sleep_until(count_from);
+    server_cpu = -CpuSeconds(server);
+    client_cpu = -CpuSeconds(getpid());
+    std::this_thread::sleep_until(stop);
+    server_cpu += CpuSeconds(server);
+    client_cpu += CpuSeconds(getpid());
+  });
   std::vector<std::vector<double>> latencies(clients);
   std::atomic<int64_t> errors{0};
   std::atomic<int> running{clients};
@@ -186,7 +222,12 @@ Run MeasureAsync(int clients, const StartCall& start) {
   };
   for (int client = 0; client < clients; ++client) next(client);
   all_stopped.get_future().wait();
-  return Summarize(latencies, errors.load(), window.seconds);
+  cpu_sampler.join();
+  Run run = Summarize(latencies, errors.load(), window.seconds);
+  const double calls = std::max(1.0, run.per_second * window.seconds);
+  run.server_cpu_us = 1e6 * server_cpu / calls;
+  run.client_cpu_us = 1e6 * client_cpu / calls;
+  return run;
 }
 
 // write(100 bytes) + fdatasync in a loop in `dir`, for one second.
@@ -325,7 +366,8 @@ int main(int argc, char** argv) {
                                                             dir.Join("floor.log"));
     floor->set_extra_args(
         {absl::GetFlag(FLAGS_floor_sync) ? "--sync=true" : "--sync=false",
-         absl::GetFlag(FLAGS_floor_inline) ? "--inline_writer=true" : "--inline_writer=false"});
+         absl::GetFlag(FLAGS_floor_inline) ? "--inline_writer=true" : "--inline_writer=false",
+         absl::StrCat("--async_threads=", absl::GetFlag(FLAGS_floor_async_threads))});
     if (!floor->Start(&error)) {
       std::fprintf(stderr, "write_floor_server did not start: %s\n", error.c_str());
       return 1;
@@ -399,13 +441,36 @@ int main(int argc, char** argv) {
               "of floor", "no-op calls/s", "of no-op", "sqlite writes/s", "sqlite p99", "x sqlite",
               "errors");
   bool failed = false;
+  std::vector<std::string> cpu_rows;
   for (int clients : client_counts) {
     std::vector<double> rate, p50, p99, p999, max, floor_rate, noop_rate, sqlite_rate, sqlite_p99;
+    std::vector<double> write_cpu, floor_cpu, noop_cpu, write_client_cpu, noop_client_cpu;
     int64_t errors = 0;
+    if (absl::GetFlag(FLAGS_floor_only)) {
+      if (!floor) {
+        std::fprintf(stderr, "write_bench: --floor_only needs --floor_server\n");
+        return 1;
+      }
+      for (int r = 0; r < absl::GetFlag(FLAGS_repetitions); ++r) {
+        Run f = MeasureAsync(clients, floor_add, floor->pid());
+        std::printf(
+            "floor %d clients: %.0f writes/s, p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms, "
+            "server %.1f us and client %.1f us of CPU a write, %lld errors\n",
+            clients, f.per_second, f.p50_ms, f.p99_ms, f.p999_ms, f.max_ms, f.server_cpu_us,
+            f.client_cpu_us, static_cast<long long>(f.errors));
+        failed = failed || f.errors > 0 || f.per_second == 0;
+      }
+      continue;
+    }
     for (int r = 0; r < absl::GetFlag(FLAGS_repetitions); ++r) {
-      Run writes = MeasureAsync(clients, add);
-      Run floor_writes = floor ? MeasureAsync(clients, floor_add) : Run();
-      Run calls = MeasureAsync(clients, noop);
+      Run writes = MeasureAsync(clients, add, retrod.pid());
+      Run floor_writes = floor ? MeasureAsync(clients, floor_add, floor->pid()) : Run();
+      Run calls = MeasureAsync(clients, noop, retrod.pid());
+      write_cpu.push_back(writes.server_cpu_us);
+      floor_cpu.push_back(floor_writes.server_cpu_us);
+      noop_cpu.push_back(calls.server_cpu_us);
+      write_client_cpu.push_back(writes.client_cpu_us);
+      noop_client_cpu.push_back(calls.client_cpu_us);
       SqlitePeer peer(dir.Join("peer-" + std::to_string(clients) + "-" + std::to_string(r) + ".db"),
                       clients);
       Run sqlite =
@@ -442,9 +507,22 @@ int main(int argc, char** argv) {
         100 * Median(rate) / std::max(1.0, Median(noop_rate)), Median(sqlite_rate),
         Median(sqlite_p99), Median(rate) / std::max(1.0, Median(sqlite_rate)),
         static_cast<long long>(errors));
+    cpu_rows.push_back(absl::StrFormat(
+        "%8d %14.1f %14s %14.1f %14.2fx %14.1f %14.1f\n", clients, Median(write_cpu),
+        floor ? absl::StrFormat("%.1f", Median(floor_cpu)) : std::string("-"), Median(noop_cpu),
+        Median(write_cpu) / std::max(0.01, Median(noop_cpu)), Median(write_client_cpu),
+        Median(noop_client_cpu)));
     failed = failed || errors > 0 || Median(rate) == 0 || Median(noop_rate) == 0 ||
              Median(sqlite_rate) == 0 || (floor && Median(floor_rate) == 0);
   }
+  if (!cpu_rows.empty())
+    std::printf(
+        "\nCPU per call, microseconds (all threads of the process, over the measured window)\n");
+  if (!cpu_rows.empty()) {
+    std::printf("%8s %14s %14s %14s %15s %14s %14s\n", "clients", "retrod write", "floor write",
+                "retrod no-op", "write/no-op", "client write", "client no-op");
+  }
+  for (const std::string& row : cpu_rows) std::fputs(row.c_str(), stdout);
   if (floor) floor->Terminate();
   retrod.Terminate();
   if (failed && absl::GetFlag(FLAGS_fail_on_errors)) {

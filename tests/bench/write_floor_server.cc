@@ -16,7 +16,11 @@
 // the writer idle appends, syncs and replies itself, and goes on with what
 // queued meanwhile until nothing has. It beats the floor by about a third,
 // but work gRPC queued behind that thread waits meanwhile: at 64 clients
-// single calls waited up to 64 to 249 ms (docs/performance.md). Logs
+// single calls waited up to 64 to 249 ms (docs/performance.md).
+// --async_threads=N serves with gRPC's completion-queue API on N threads
+// of its own instead of the callback API, with either writer: with
+// --inline_writer the other threads keep taking calls while one writes,
+// which cut the slowest call to 7 to 41 ms (docs/performance.md). Logs
 // "listening on HOST:PORT" like retrod, so RetrodProcess can start it;
 // accepts and ignores retrod's --root_token_file.
 #include <fcntl.h>
@@ -44,11 +48,25 @@ ABSL_FLAG(std::string, root_token_file, "", "ignored (retrod's flag, passed by R
 ABSL_FLAG(bool, sync, true, "append and fdatasync each batch before replying");
 ABSL_FLAG(bool, inline_writer, false,
           "the gRPC thread that finds the writer idle writes and replies itself");
+ABSL_FLAG(int, async_threads, 0,
+          "serve with gRPC's completion-queue API on this many threads of our own "
+          "(0: the callback API, as retrod)");
 
 namespace {
 
+// A call of the completion-queue API (--async_threads), from the request
+// being asked for until its reply is sent; the tag of both.
+struct AsyncCall {
+  grpc::ServerContext context;
+  retro::v1::AddAnnotationRequest request;
+  retro::v1::Annotation reply;
+  grpc::ServerAsyncResponseWriter<retro::v1::Annotation> responder{&context};
+  bool replied = false;
+};
+
 struct PendingCall {
-  grpc::ServerUnaryReactor* reactor;
+  grpc::ServerUnaryReactor* reactor;  // null for an AsyncCall
+  AsyncCall* async;                   // null for a callback call
   const retro::v1::AddAnnotationRequest* request;
   retro::v1::Annotation* reply;
 };
@@ -126,7 +144,12 @@ class Writer {
     for (const PendingCall& call : batch) {
       *call.reply = call.request->annotation();
       call.reply->set_name(call.request->parent() + "/annotations/floor");
-      call.reactor->Finish(status);
+      if (call.reactor != nullptr) {
+        call.reactor->Finish(status);
+      } else {
+        call.async->replied = true;
+        call.async->responder.Finish(*call.reply, status, call.async);
+      }
     }
   }
 
@@ -149,12 +172,59 @@ class FloorService final : public retro::v1::AnnotationService::CallbackService 
                                           const retro::v1::AddAnnotationRequest* request,
                                           retro::v1::Annotation* reply) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    writer_->Enqueue({reactor, request, reply});
+    writer_->Enqueue({reactor, nullptr, request, reply});
     return reactor;
   }
 
  private:
   Writer* writer_;
+};
+
+// The completion-queue API on threads of our own: each asks for the next
+// call as it takes one, hands the call to the writer and frees it once its
+// reply is sent. With --inline_writer the thread that finds the writer idle
+// writes; the other threads keep taking calls and completions meanwhile,
+// which the callback API's two threads cannot.
+class AsyncFloor {
+ public:
+  AsyncFloor(retro::v1::AnnotationService::AsyncService* service,
+             std::unique_ptr<grpc::ServerCompletionQueue> queue, Writer* writer, int threads)
+      : service_(service), queue_(std::move(queue)), writer_(writer) {
+    // Enough outstanding requests that a burst of calls finds one each.
+    for (int i = 0; i < 64; ++i) RequestNext();
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Serve(); });
+  }
+  // After the server's Shutdown.
+  ~AsyncFloor() {
+    queue_->Shutdown();
+    for (std::thread& thread : threads_) thread.join();
+  }
+
+ private:
+  void RequestNext() {
+    auto* call = new AsyncCall;
+    service_->RequestAddAnnotation(&call->context, &call->request, &call->responder, queue_.get(),
+                                   queue_.get(), call);
+  }
+
+  void Serve() {
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue_->Next(&tag, &ok)) {
+      auto* call = static_cast<AsyncCall*>(tag);
+      if (call->replied || !ok) {
+        delete call;
+        continue;
+      }
+      RequestNext();
+      writer_->Enqueue({nullptr, call, &call->request, &call->reply});
+    }
+  }
+
+  retro::v1::AnnotationService::AsyncService* service_;
+  std::unique_ptr<grpc::ServerCompletionQueue> queue_;
+  Writer* writer_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace
@@ -179,10 +249,18 @@ int main(int argc, char** argv) {
   auto writer =
       std::make_unique<Writer>(fd, absl::GetFlag(FLAGS_sync), absl::GetFlag(FLAGS_inline_writer));
   FloorService service(writer.get());
+  retro::v1::AnnotationService::AsyncService async_service;
+  const int async_threads = absl::GetFlag(FLAGS_async_threads);
   int port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
+  std::unique_ptr<grpc::ServerCompletionQueue> queue;
+  if (async_threads > 0) {
+    builder.RegisterService(&async_service);
+    queue = builder.AddCompletionQueue();
+  } else {
+    builder.RegisterService(&service);
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "write_floor_server: cannot listen on %s\n",
@@ -192,10 +270,16 @@ int main(int argc, char** argv) {
   const std::string listen = absl::GetFlag(FLAGS_listen);
   std::fprintf(stderr, "listening on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), port);
   std::fflush(stderr);
+  std::unique_ptr<AsyncFloor> async_floor;
+  if (async_threads > 0) {
+    async_floor =
+        std::make_unique<AsyncFloor>(&async_service, std::move(queue), writer.get(), async_threads);
+  }
 
   int received = 0;
   sigwait(&signals, &received);
   server->Shutdown();
+  async_floor.reset();
   writer.reset();
   close(fd);
   unlink(path.c_str());
