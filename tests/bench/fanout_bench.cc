@@ -45,6 +45,7 @@
 #include "retro/v1/annotation_service.grpc.pb.h"
 #include "retro/v1/session_service.grpc.pb.h"
 #include "tests/bench/live_session.h"
+#include "tests/bench/process_usage.h"
 #include "tests/testing/retrod_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -68,6 +69,8 @@ ABSL_FLAG(int, stalled_watchers, 0,
 
 namespace {
 
+using retro::bench::ProcessUsage;
+using retro::bench::Usage;
 using Clock = std::chrono::steady_clock;
 
 std::vector<int> Numbers(const std::string& text) {
@@ -258,31 +261,6 @@ class StalledWatcher : public grpc::ClientReadReactor<retro::v1::SessionEvent> {
   absl::Mutex mu_;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
-
-struct ProcessUsage {
-  double cpu_seconds = 0;
-  double peak_rss_mib = 0;
-};
-
-ProcessUsage Usage(pid_t pid) {
-  ProcessUsage usage;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  std::vector<std::string> fields = absl::StrSplit(line.substr(line.rfind(')') + 2), ' ');
-  if (fields.size() > 13) {
-    double ticks = sysconf(_SC_CLK_TCK);
-    usage.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmHWM:")) {
-      usage.peak_rss_mib =
-          std::stod(std::string(absl::StripAsciiWhitespace(line.substr(6)))) / 1024;
-    }
-  }
-  return usage;
-}
 
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -54,6 +54,7 @@
 #include "retro/v1/annotation_service.grpc.pb.h"
 #include "retro/v1/session_service.grpc.pb.h"
 #include "tests/bench/live_session.h"
+#include "tests/bench/process_usage.h"
 #include "tests/testing/retrod_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -78,6 +79,7 @@ ABSL_FLAG(int, channels, 8, "HTTP/2 connections the clients share");
 
 namespace {
 
+using retro::bench::CpuSeconds;
 using Clock = std::chrono::steady_clock;
 
 struct Run {
@@ -89,20 +91,6 @@ struct Run {
   // than the rate on a shared machine, where the cores left to us vary.
   double server_cpu_us = 0, client_cpu_us = 0;
 };
-
-// User plus system CPU seconds of a process, all threads.
-double CpuSeconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const size_t end_of_name = line.rfind(')');
-  if (end_of_name == std::string::npos) return 0;
-  std::vector<std::string> fields = absl::StrSplit(line.substr(end_of_name + 2), ' ');
-  if (fields.size() <= 12) return 0;
-  double user = 0, system = 0;
-  if (!absl::SimpleAtod(fields[11], &user) || !absl::SimpleAtod(fields[12], &system)) return 0;
-  return (user + system) / sysconf(_SC_CLK_TCK);
-}
 
 double Percentile(std::vector<double>& values, double p) {
   if (values.empty()) return 0;
