@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,10 @@ ABSL_FLAG(std::string, watch_rpcs, "batches,events",
           "watch methods to measure, comma-separated: batches (WatchSessionBatches), events "
           "(WatchSession)");
 ABSL_FLAG(bool, fail_on_errors, false, "exit 1 when a run missed a delivery (for the smoke tests)");
+ABSL_FLAG(std::string, floor_server, FLOOR_SERVER_PATH, "the fanout_floor_server binary");
+ABSL_FLAG(bool, floor, false,
+          "also measure fanout_floor_server (WatchSessionBatches on gRPC's completion-queue API, "
+          "none of retro's work), in turn with retrod and Redis: the row cq-floor");
 ABSL_FLAG(int, stalled_watchers, 0,
           "more watchers, on a connection of their own with a small window, that never read "
           "(how much a stalled client costs the others)");
@@ -394,7 +399,9 @@ RedisRun RunRedis(const std::string& binary, int subscribers, double rate, size_
 
 // One run on a fresh retrod (so peak RSS belongs to the run): `watchers`
 // streams of WatchSessionBatches (batches) or WatchSession, `rate`
-// annotations a second.
+// annotations a second. With floor, the same on a fresh
+// fanout_floor_server instead, which ignores the session and the token
+// (WatchSessionBatches only).
 struct RetroRun {
   Figures figures;
   ProcessUsage usage;             // CPU seconds over the run, peak RSS
@@ -402,21 +409,24 @@ struct RetroRun {
   size_t message_bytes = 0;       // the largest annotation event, for the peer
 };
 
-RetroRun RunRetro(int watchers, int rate, bool batches) {
+RetroRun RunRetro(int watchers, int rate, bool batches, bool floor = false) {
   const double warmup = absl::GetFlag(FLAGS_warmup_seconds);
   const double seconds = absl::GetFlag(FLAGS_seconds);
-  // A fresh retrod each run, so peak RSS belongs to the run.
+  // A fresh server each run, so peak RSS belongs to the run.
   retro::testing::TempDir dir;
-  retro::testing::RetrodProcess retrod(absl::GetFlag(FLAGS_retrod), dir.Join("data"),
-                                       dir.Join("root_token"), dir.Join("retrod.log"));
+  if (floor) mkdir(dir.Join("data").c_str(), 0700);
+  retro::testing::RetrodProcess retrod(
+      floor ? absl::GetFlag(FLAGS_floor_server) : absl::GetFlag(FLAGS_retrod), dir.Join("data"),
+      dir.Join("root_token"), dir.Join("retrod.log"));
   std::string error;
   if (!retrod.Start(&error)) {
-    std::fprintf(stderr, "retrod did not start: %s\n", error.c_str());
+    std::fprintf(stderr, "%s did not start: %s\n", floor ? "the floor" : "retrod", error.c_str());
     std::exit(1);
   }
   auto setup_channel = grpc::CreateChannel(retrod.address(), grpc::InsecureChannelCredentials());
   absl::StatusOr<retro::bench::LiveSession> live =
-      retro::bench::OpenLiveSession(setup_channel, dir.Join("root_token"));
+      floor ? retro::bench::LiveSession{"floor", "sessions/floor"}
+            : retro::bench::OpenLiveSession(setup_channel, dir.Join("root_token"));
   if (!live.ok()) {
     std::fprintf(stderr, "%s\n", std::string(live.status().message()).c_str());
     std::exit(1);
@@ -457,7 +467,7 @@ RetroRun RunRetro(int watchers, int rate, bool batches) {
   auto stalled_stub = retro::v1::SessionService::NewStub(grpc::CreateCustomChannel(
       retrod.address(), grpc::InsecureChannelCredentials(), small_window));
   std::vector<std::unique_ptr<StalledWatcher>> stalled;
-  for (int s = 0; s < absl::GetFlag(FLAGS_stalled_watchers); ++s) {
+  for (int s = 0; !floor && s < absl::GetFlag(FLAGS_stalled_watchers); ++s) {
     stalled.push_back(std::make_unique<StalledWatcher>(stalled_stub.get(), token, live->name));
   }
   // Every watcher live before the clock starts.
@@ -540,13 +550,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // The floor's row comes after retrod's.
+  const size_t retro_rows = rpcs.size();
+  if (absl::GetFlag(FLAGS_floor)) rpcs.push_back("cq-floor");
   std::printf(
       "fanout_bench: %.1fs measured after %.1fs warm-up, %d watch streams a connection, %d "
       "stalled watcher(s); cpu s: the server's, client s: this process's (the watchers or "
       "subscribers, and the presenter)\n",
       absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_warmup_seconds),
       absl::GetFlag(FLAGS_streams_per_channel), absl::GetFlag(FLAGS_stalled_watchers));
-  std::printf("%-7s %8s %6s | %9s %9s %9s %9s %9s %8s %8s %8s | %9s %9s %9s %8s %8s %8s | %8s\n",
+  std::printf("%-8s %7s %6s | %9s %9s %9s %9s %9s %8s %8s %8s | %9s %9s %9s %8s %8s %8s | %8s\n",
               "rpc", "watchers", "rate", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "delivered",
               "cpu s", "rss MiB", "client s", "redis p50", "redis p99", "redis max", "cpu s",
               "rss MiB", "client s", "p99 x");
@@ -559,7 +572,8 @@ int main(int argc, char** argv) {
       std::vector<RedisRun> redis_runs;
       for (int r = 0; r < repetitions; ++r) {
         for (size_t i = 0; i < rpcs.size(); ++i) {
-          runs[i].push_back(RunRetro(watchers, rate, rpcs[i] == "batches"));
+          runs[i].push_back(i < retro_rows ? RunRetro(watchers, rate, rpcs[i] == "batches")
+                                           : RunRetro(watchers, rate, true, /*floor=*/true));
         }
         RedisRun redis;
         if (!absl::GetFlag(FLAGS_redis_server).empty()) {
@@ -592,7 +606,7 @@ int main(int argc, char** argv) {
           ratios.push_back(theirs > 0 ? mine[r].figures.p99 / theirs : 0.0);
         }
         std::printf(
-            "%-7s %8d %6d | %9.2f %9.2f %9.2f %9.2f %8.1f%% %8.2f %8.1f %8.2f | %9.2f %9.2f %9.2f "
+            "%-8s %7d %6d | %9.2f %9.2f %9.2f %9.2f %8.1f%% %8.2f %8.1f %8.2f | %9.2f %9.2f %9.2f "
             "%8.2f %8.1f %8.2f | %7.1fx\n",
             rpcs[i].c_str(), watchers, rate,
             median(mine, [](const RetroRun& x) { return x.figures.p50; }),
