@@ -5,9 +5,8 @@
 // returns, and the controller's writer thread finishes the call once the
 // write is synced, so no gRPC thread waits on an fsync and none is handed a
 // call between threads. WatchSession and WatchSessionBatches use the
-// completion-queue API with raw byte buffers, served by the WatchServer's
-// thread (watch_server.h), so one serialized event is shared by all its
-// watchers.
+// callback API with raw byte buffers, so one serialized event is shared by
+// all its watchers.
 // Thread-safe; references are borrowed.
 #pragma once
 
@@ -48,9 +47,10 @@ class AdminServiceImpl final : public retro::v1::AdminService::Service {
   core::AdminController& admin_;
 };
 
-class SessionServiceImpl final : public retro::v1::SessionService::WithRawMethod_WatchSession<
-                                     retro::v1::SessionService::WithRawMethod_WatchSessionBatches<
-                                         retro::v1::SessionService::Service>> {
+class SessionServiceImpl final
+    : public retro::v1::SessionService::WithRawCallbackMethod_WatchSession<
+          retro::v1::SessionService::WithRawCallbackMethod_WatchSessionBatches<
+              retro::v1::SessionService::Service>> {
  public:
   SessionServiceImpl(core::AdminController& admin, core::SessionController& sessions,
                      WatchReactor::Deps watch_deps)
@@ -80,16 +80,17 @@ class SessionServiceImpl final : public retro::v1::SessionService::WithRawMethod
   grpc::Status PublishSession(grpc::ServerContext* context,
                               const retro::v1::PublishSessionRequest* request,
                               retro::v1::Session* response) override;
-
-  // The watch methods, for the WatchServer: asks gRPC for the next call of
-  // the method `framing` names, with a new reactor whose arrived tag comes
-  // back on queue.
-  void RequestWatch(WatchReactor::Framing framing, grpc::ServerCompletionQueue* queue);
-  // A call asked for arrived: both methods get the same checks, then the
-  // reactor fails the stream or starts it.
-  void StartWatch(WatchReactor* reactor);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchSession(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchSessionBatches(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
 
  private:
+  // Both watch methods: the same checks and stream, framed their way.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(WatchReactor::Framing framing,
+                                                         grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request);
+
   core::AdminController& admin_;
   core::SessionController& sessions_;
   WatchReactor::Deps watch_deps_;

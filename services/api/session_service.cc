@@ -74,40 +74,48 @@ grpc::Status SessionServiceImpl::PublishSession(grpc::ServerContext* context,
   });
 }
 
-void SessionServiceImpl::RequestWatch(WatchReactor::Framing framing,
-                                      grpc::ServerCompletionQueue* queue) {
-  WatchReactor* reactor = WatchReactor::ForNextCall(watch_deps_, framing);
-  if (framing == WatchReactor::Framing::kBatch) {
-    RequestWatchSessionBatches(reactor->context(), reactor->request(), reactor->writer(), queue,
-                               queue, reactor->arrived_tag());
-  } else {
-    RequestWatchSession(reactor->context(), reactor->request(), reactor->writer(), queue, queue,
-                        reactor->arrived_tag());
-  }
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SessionServiceImpl::WatchSession(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return StartWatch(WatchReactor::Framing::kEvent, context, request);
 }
 
-void SessionServiceImpl::StartWatch(WatchReactor* reactor) {
-  absl::StatusOr<core::Caller> caller = Authenticate(admin_, *reactor->context());
-  if (!caller.ok()) return reactor->Fail(ToGrpcStatus(caller.status()));
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SessionServiceImpl::WatchSessionBatches(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return StartWatch(WatchReactor::Framing::kBatch, context, request);
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SessionServiceImpl::StartWatch(
+    WatchReactor::Framing framing, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request_bytes) {
+  absl::StatusOr<core::Caller> caller = Authenticate(admin_, *context);
+  if (!caller.ok())
+    return WatchReactor::Failed(watch_deps_, framing, context, ToGrpcStatus(caller.status()));
   retro::v1::WatchSessionRequest request;
-  if (!grpc::SerializationTraits<retro::v1::WatchSessionRequest>::Deserialize(reactor->request(),
-                                                                              &request)
+  grpc::ByteBuffer copy = *request_bytes;
+  if (!grpc::SerializationTraits<retro::v1::WatchSessionRequest>::Deserialize(&copy, &request)
            .ok()) {
-    return reactor->Fail(
+    return WatchReactor::Failed(
+        watch_deps_, framing, context,
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unreadable WatchSessionRequest"));
   }
   absl::StatusOr<std::vector<std::string>> ids = ParseName("name", request.name(), {"sessions"});
-  if (!ids.ok()) return reactor->Fail(ToGrpcStatus(ids.status()));
+  if (!ids.ok())
+    return WatchReactor::Failed(watch_deps_, framing, context, ToGrpcStatus(ids.status()));
   absl::StatusOr<retro::v1::Session> session = sessions_.SessionForWatch(*caller, (*ids)[0]);
-  if (!session.ok()) return reactor->Fail(ToGrpcStatus(session.status()));
+  if (!session.ok())
+    return WatchReactor::Failed(watch_deps_, framing, context, ToGrpcStatus(session.status()));
   if (request.after_sequence() > session->last_sequence()) {
-    return reactor->Fail(grpc::Status(
-        grpc::StatusCode::OUT_OF_RANGE,
-        absl::StrCat("after_sequence ", request.after_sequence(),
-                     " is beyond the session's last sequence ", session->last_sequence())));
+    return WatchReactor::Failed(
+        watch_deps_, framing, context,
+        grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                     absl::StrCat("after_sequence ", request.after_sequence(),
+                                  " is beyond the session's last "
+                                  "sequence ",
+                                  session->last_sequence())));
   }
   storage::SessionRef ref{caller->org_id, (*ids)[0]};
-  reactor->Start(*std::move(caller), std::move(ref), request.after_sequence());
+  return WatchReactor::Start(watch_deps_, framing, context, *std::move(caller), std::move(ref),
+                             request.after_sequence());
 }
 
 }  // namespace retro::api

@@ -49,39 +49,40 @@ grpc::ByteBuffer WatchReactor::Encode(
   return grpc::ByteBuffer(slices.data(), slices.size());
 }
 
-WatchReactor* WatchReactor::ForNextCall(Deps deps, Framing framing) {
-  auto* reactor = new WatchReactor(std::move(deps), framing);
+WatchReactor* WatchReactor::Failed(const Deps& deps, Framing framing,
+                                   grpc::CallbackServerContext* context,
+                                   const grpc::Status& status) {
+  auto* reactor = new WatchReactor(deps, framing, context);
   reactor->self_.reset(reactor);
-  reactor->context_.AsyncNotifyWhenDone(&reactor->done_tag_);
+  {
+    absl::MutexLock lock(&reactor->mu_);
+    reactor->finished_ = true;
+  }
+  reactor->FinishWith(status);
   return reactor;
 }
 
-void WatchReactor::Fail(const grpc::Status& status) {
-  started_ = absl::Now();
-  {
-    absl::MutexLock lock(&mu_);
-    finished_ = true;
-  }
-  FinishWith(status);
-}
-
-void WatchReactor::Start(core::Caller caller, storage::SessionRef ref, uint64_t after_sequence) {
-  started_ = absl::Now();
-  caller_ = std::move(caller);
-  ref_ = std::move(ref);
-  hub_key_ = HubKey(ref_);
-  replayed_to_ = after_sequence;
-  Pump();
+WatchReactor* WatchReactor::Start(Deps deps, Framing framing, grpc::CallbackServerContext* context,
+                                  core::Caller caller, storage::SessionRef ref,
+                                  uint64_t after_sequence) {
+  auto* reactor = new WatchReactor(std::move(deps), framing, context);
+  reactor->caller_ = std::move(caller);
+  reactor->ref_ = std::move(ref);
+  reactor->hub_key_ = HubKey(reactor->ref_);
+  reactor->replayed_to_ = after_sequence;
+  reactor->self_.reset(reactor);
+  reactor->Pump();
+  return reactor;
 }
 
 void WatchReactor::FinishWith(const grpc::Status& status) {
   if (deps_->on_finish) {
     static const std::string kWatchSession = "/retro.v1.SessionService/WatchSession";
     static const std::string kWatchSessionBatches = "/retro.v1.SessionService/WatchSessionBatches";
-    deps_->on_finish(context_, framing_ == Framing::kBatch ? kWatchSessionBatches : kWatchSession,
+    deps_->on_finish(*context_, framing_ == Framing::kBatch ? kWatchSessionBatches : kWatchSession,
                      status, absl::Now() - started_);
   }
-  writer_.Finish(status, &finished_tag_);
+  Finish(status);
 }
 
 void WatchReactor::Pump() {
@@ -103,7 +104,7 @@ void WatchReactor::Pump() {
       repump_ = false;
       lock.Release();
       buffer_ = Encode(std::move(step.events));
-      writer_.Write(buffer_, &written_tag_);
+      StartWrite(&buffer_);
       return;
     }
     if (step.kind == Step::kFinish) {
@@ -242,28 +243,6 @@ WatchReactor::Step WatchReactor::NextStep() {
     step.events = std::move(taken.events);
   }
   return step;
-}
-
-void WatchReactor::OnTag(Tag::Kind kind, bool ok) {
-  switch (kind) {
-    case Tag::kArrived:
-      // Only a call that never arrived comes here: nothing was started.
-      self_.reset();  // Deletes this.
-      return;
-    case Tag::kWritten:
-      OnWriteDone(ok);
-      return;
-    case Tag::kFinished:
-      finish_returned_ = true;
-      break;
-    case Tag::kDone:
-      done_returned_ = true;
-      // Cancelled by the client, its deadline or the server's shutdown
-      // grace: pump to finish. A finished call's end changes nothing.
-      if (context_.IsCancelled()) OnCancel();
-      break;
-  }
-  if (finish_returned_ && done_returned_) OnDone();
 }
 
 void WatchReactor::OnWriteDone(bool ok) {

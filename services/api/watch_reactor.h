@@ -1,6 +1,5 @@
 // WatchReactor: one WatchSession or WatchSessionBatches stream, on gRPC's
-// completion-queue API, served by the WatchServer's thread (no thread per
-// stream).
+// callback API (no thread per stream).
 //
 // It first replays the session's log after the client's after_sequence,
 // page by page, then joins the SessionHub exactly where the replay ended
@@ -12,17 +11,9 @@
 // costs fewer, larger writes instead of a longer queue. The stream ends
 // with RESOURCE_EXHAUSTED when its queue overflows (the client resumes from
 // the last sequence it saw), UNAVAILABLE on server shutdown, and is
-// finished exactly once.
-//
-// The WatchServer makes it before the call arrives (it owns the call's
-// context, request and writer, and the tags gRPC returns for them), asks
-// gRPC for the call, and hands it each tag with OnTag. Writes start on
-// whichever thread pumps (the serving thread, or a session's writer waking
-// a small audience); their completions come back to the serving thread.
-// The object holds a reference to itself until the call is done (its
-// Finish and gRPC's notice that the call ended have both come back); hub
-// wake-ups hold another while they run, so a wake-up racing the end of the
-// stream never touches a deleted reactor.
+// finished exactly once. The object holds a reference to itself until
+// OnDone; hub wake-ups hold another while they run, so a wake-up racing the
+// end of the stream never touches a deleted reactor.
 #pragma once
 
 #include <atomic>
@@ -34,7 +25,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/support/async_stream.h"
 #include "services/api/event_fanout.h"
 #include "services/core/caller.h"
 #include "services/live/session_hub.h"
@@ -42,7 +32,7 @@
 
 namespace retro::api {
 
-class WatchReactor final {
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   struct Deps {
     storage::EventLog& log;
@@ -73,40 +63,16 @@ class WatchReactor final {
   static constexpr size_t kMaxBatchEvents = 256;
   static constexpr size_t kMaxBatchBytes = 1 << 20;
 
-  // What a tag on the serving thread's queue stands for.
-  struct Tag {
-    enum Kind {
-      kArrived,   // the call asked for arrived (ok) or never will (shutdown)
-      kWritten,   // the write in flight is done
-      kFinished,  // Finish is done
-      kDone,      // the call ended (finished or cancelled)
-    } kind;
-    WatchReactor* reactor;
-  };
+  // Starts a stream that ends at once with `status`.
+  static WatchReactor* Failed(const Deps& deps, Framing framing,
+                              grpc::CallbackServerContext* context, const grpc::Status& status);
+  // Starts replaying and streaming for the caller, who may see the session.
+  static WatchReactor* Start(Deps deps, Framing framing, grpc::CallbackServerContext* context,
+                             core::Caller caller, storage::SessionRef ref, uint64_t after_sequence);
 
-  // A reactor for a call of the method `framing` names, not yet asked for.
-  // It owns itself from here: it deletes itself when OnTag has seen the call
-  // done, or never arrive.
-  static WatchReactor* ForNextCall(Deps deps, Framing framing);
-
-  Framing framing() const { return framing_; }
-  // To ask gRPC for the call: AsyncNotifyWhenDone was called on context().
-  grpc::ServerContext* context() { return &context_; }
-  grpc::ByteBuffer* request() { return &request_; }
-  grpc::ServerAsyncWriter<grpc::ByteBuffer>* writer() { return &writer_; }
-  Tag* arrived_tag() { return &arrived_tag_; }
-
-  // Once the call arrived (kArrived came back ok), exactly one of these:
-  // ends the stream at once with `status`,
-  void Fail(const grpc::Status& status);
-  // or starts replaying and streaming for the caller, who may see the
-  // session.
-  void Start(core::Caller caller, storage::SessionRef ref, uint64_t after_sequence);
-
-  // A tag of this reactor came back (on the serving thread). kArrived is
-  // the server's to handle, except that one that comes back !ok goes here
-  // and deletes the reactor.
-  void OnTag(Tag::Kind kind, bool ok);
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
 
  private:
   struct Step {
@@ -116,16 +82,14 @@ class WatchReactor final {
     grpc::Status status;
   };
 
-  WatchReactor(Deps deps, Framing framing) : deps_(std::move(deps)), framing_(framing) {}
-  void OnWriteDone(bool ok);
-  void OnCancel();
-  void OnDone();
+  WatchReactor(Deps deps, Framing framing, grpc::CallbackServerContext* context)
+      : deps_(std::move(deps)), framing_(framing), context_(context), started_(absl::Now()) {}
   size_t max_events() const { return framing_ == Framing::kBatch ? kMaxBatchEvents : 1; }
   // The message for one write.
   grpc::ByteBuffer Encode(std::vector<std::shared_ptr<const std::string>> events) const;
   // Finish, after telling deps_.on_finish.
   void FinishWith(const grpc::Status& status);
-  // Moves the stream forward: runs on the serving thread and the hub's
+  // Moves the stream forward: runs on gRPC's threads and the hub's
   // publishers; only one caller works at a time.
   void Pump();
   // What to do next; called only by the one pumping caller.
@@ -134,21 +98,12 @@ class WatchReactor final {
 
   std::optional<Deps> deps_;
   const Framing framing_;
-  grpc::ServerContext context_;
-  grpc::ByteBuffer request_;
-  grpc::ServerAsyncWriter<grpc::ByteBuffer> writer_{&context_};
-  Tag arrived_tag_{Tag::kArrived, this};
-  Tag written_tag_{Tag::kWritten, this};
-  Tag finished_tag_{Tag::kFinished, this};
-  Tag done_tag_{Tag::kDone, this};
-  absl::Time started_;
+  grpc::CallbackServerContext* const context_;  // gRPC's, valid until OnDone.
+  const absl::Time started_;
   core::Caller caller_;
   storage::SessionRef ref_;
   std::string hub_key_;
   std::shared_ptr<WatchReactor> self_;  // Released in OnDone.
-  // The serving thread's: which of Finish and the call's end came back.
-  bool finish_returned_ = false;
-  bool done_returned_ = false;
 
   // Owned by the pumping caller.
   bool live_ = false;

@@ -17,8 +17,8 @@
 // session over in shares, to a WakeRunner or to threads of its own (one
 // share a thread): the publisher (a session's writer) goes on to its next
 // synced write instead of waiting while a thousand streams start theirs.
-// The server's runner puts the shares on the threads that serve the watch
-// streams (services/api/watch_server.h). A stream woken late takes every event
+// The server's runner puts the shares on gRPC's own threads
+// (services/api/grpc_executor.h). A stream woken late takes every event
 // queued by then, in one batch. A session's writer publishes with
 // Pace::kAfterPreviousWakeUps: its next publish waits until the previous
 // one's wake-ups have run, so a session written faster than its watchers

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -19,8 +18,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "services/api/event_fanout.h"
+#include "services/api/grpc_executor.h"
 #include "services/api/services.h"
-#include "services/api/watch_server.h"
 #include "services/common/secrets.h"
 #include "services/core/admin_controller.h"
 #include "services/core/session_controller.h"
@@ -89,8 +88,6 @@ struct RetroServer::Parts {
   std::unique_ptr<storage::QueryLog> query_log;
   std::unique_ptr<storage::SessionStore> session_store;
   std::unique_ptr<storage::DirectoryStore> directory;
-  // Before the hub, which hands it wake-ups until the hub goes.
-  std::unique_ptr<api::WatchServer> watch_server;
   std::unique_ptr<live::SessionHub> hub;
   std::unique_ptr<api::EventFanout> fanout;
   std::unique_ptr<core::AdminController> admin;
@@ -107,10 +104,6 @@ struct RetroServer::Parts {
   absl::Mutex shutdown_mu;
   bool shut_down ABSL_GUARDED_BY(shutdown_mu) = false;
 };
-
-int DefaultWatchThreads() {
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
-}
 
 RetroServer::RetroServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
@@ -141,16 +134,9 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   parts->log = std::make_unique<storage::KvEventLog>(*parts->database, parts->lesson_index.get());
   parts->session_store = std::make_unique<storage::SessionStore>(*parts->database);
   parts->directory = std::make_unique<storage::DirectoryStore>(*parts->database);
-  parts->watch_server = std::make_unique<api::WatchServer>();
-  live::SessionHub::WakeRunner on_watch_thread;
-  if (options.fanout_on_grpc_threads) {
-    on_watch_thread = [watch_server = parts->watch_server.get()](std::function<void()> share) {
-      watch_server->Run(std::move(share));
-    };
-  }
   parts->hub = std::make_unique<live::SessionHub>(
       options.recent_events_kept, options.watcher_limits, std::max(0, options.fanout_threads),
-      std::move(on_watch_thread));
+      options.fanout_on_grpc_threads ? api::RunOnGrpcExecutor : live::SessionHub::WakeRunner());
   parts->fanout = std::make_unique<api::EventFanout>(*parts->hub, clock);
   parts->log->SetFollower(parts->fanout.get());
   parts->admin = std::make_unique<core::AdminController>(
@@ -241,15 +227,10 @@ absl::StatusOr<std::unique_ptr<RetroServer>> RetroServer::Start(const ServerOpti
   // Clients may ping as often as every 10 s (they send keepalives too).
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> watch_queues;
-  for (int i = 0; i < std::max(1, options.watch_threads); ++i) {
-    watch_queues.push_back(builder.AddCompletionQueue());
-  }
   parts->server = builder.BuildAndStart();
   if (!parts->server || parts->port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
-  parts->watch_server->Start(parts->session_service.get(), std::move(watch_queues));
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   parts->address = absl::StrCat(host, ":", parts->port);
   return std::unique_ptr<RetroServer>(new RetroServer(std::move(parts)));
@@ -266,7 +247,6 @@ void RetroServer::Shutdown(absl::Duration grace) {
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            std::chrono::microseconds(absl::ToInt64Microseconds(grace)));
   parts_->server->Wait();
-  parts_->watch_server->Stop();
   parts_->log->SetFollower(nullptr);
   parts_->server.reset();
   parts_->log.reset();

@@ -42,10 +42,7 @@ ABSL_FLAG(int, max_threads, 512,
 ABSL_FLAG(int, fanout_threads, 1,
           "threads that start the streams of a session with many watchers (0: its writer does)");
 ABSL_FLAG(bool, fanout_on_grpc_threads, true,
-          "start those streams on the thread that serves the watch streams rather than on "
-          "threads of their own: fewer thread switches");
-ABSL_FLAG(int, watch_threads, 0,
-          "threads that serve the watch streams (0: one for every two cores, at least one)");
+          "start those streams on gRPC's own executor threads rather than retro's: less CPU");
 ABSL_FLAG(int64_t, memory_quota_mb, 1024, "memory gRPC may use for calls before it sheds them");
 ABSL_FLAG(int, max_queued_writes, 256,
           "writes waiting for one session beyond this get RESOURCE_EXHAUSTED");
@@ -129,9 +126,6 @@ int main(int argc, char** argv) {
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.fanout_threads = absl::GetFlag(FLAGS_fanout_threads);
   options.fanout_on_grpc_threads = absl::GetFlag(FLAGS_fanout_on_grpc_threads);
-  if (absl::GetFlag(FLAGS_watch_threads) > 0) {
-    options.watch_threads = absl::GetFlag(FLAGS_watch_threads);
-  }
   options.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_mb) << 20;
   options.max_queued_writes_per_session = absl::GetFlag(FLAGS_max_queued_writes);
   options.keepalive_time = absl::Seconds(absl::GetFlag(FLAGS_keepalive_seconds));

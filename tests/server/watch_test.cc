@@ -345,9 +345,8 @@ TEST_P(WatchTest, AWatcherShutOutByAVisibilityChangeIsEnded) {
 }
 
 // More watchers than a publish wakes on the writer's thread: their
-// streams are started on the threads that serve the watch streams
-// (services/api/watch_server.h), or on the hub's own with
-// --fanout_on_grpc_threads=false.
+// streams are started on gRPC's executor threads (services/api/
+// grpc_executor.h), or on retrod's own with --fanout_on_grpc_threads=false.
 // Every watcher gets every event in order while two writers go on, and a
 // shutdown still ends them all.
 TEST_P(WatchTest, ALargeAudienceGetsEveryEventInOrderAndShutdownEndsIt) {
@@ -366,33 +365,6 @@ class OwnFanoutThreadsTest : public WatchTest {
 
 TEST_P(OwnFanoutThreadsTest, ALargeAudienceGetsEveryEventInOrderAndShutdownEndsIt) {
   LargeAudienceGetsEveryEventInOrderAndShutdownEndsIt();
-}
-
-// Streams spread over three serving threads, each with its own queue, and
-// a publish's wake-ups in two shares on two of them: a share writes to
-// streams whose completions come back on another thread.
-class ThreeWatchThreadsTest : public WatchTest {
- protected:
-  static server::ServerOptions ThreeThreads() {
-    server::ServerOptions options;
-    options.watch_threads = 3;
-    options.fanout_threads = 2;
-    return options;
-  }
-  ThreeWatchThreadsTest() : WatchTest(ThreeThreads()) {}
-};
-
-TEST_P(ThreeWatchThreadsTest, ALargeAudienceGetsEveryEventInOrderAndShutdownEndsIt) {
-  LargeAudienceGetsEveryEventInOrderAndShutdownEndsIt();
-}
-
-TEST_P(ThreeWatchThreadsTest, ShutdownEndsWatchersWithUnavailable) {
-  Session session = CreateLive();
-  Watcher watcher(GetParam(), server_.NewChannel(), org_["mate"], session.name(), 0);
-  ASSERT_TRUE(watcher.WaitForEvents(2));
-  server_.Stop();
-  ASSERT_TRUE(watcher.WaitForEnd());
-  EXPECT_EQ(watcher.status().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_P(WatchTest, ShutdownEndsWatchersWithUnavailable) {
@@ -414,8 +386,6 @@ INSTANTIATE_TEST_SUITE_P(Rpc, WatchTest, ::testing::Values(WatchRpc::kEvents, Wa
 INSTANTIATE_TEST_SUITE_P(Rpc, SlowWatcherTest,
                          ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
 INSTANTIATE_TEST_SUITE_P(Rpc, OwnFanoutThreadsTest,
-                         ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
-INSTANTIATE_TEST_SUITE_P(Rpc, ThreeWatchThreadsTest,
                          ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
 INSTANTIATE_TEST_SUITE_P(Rpc, HalfOpenTest,
                          ::testing::Values(WatchRpc::kEvents, WatchRpc::kBatches), RpcName);
