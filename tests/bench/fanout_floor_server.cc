@@ -24,12 +24,10 @@
 //
 // Logs "listening on HOST:PORT" like retrod, so RetrodProcess can start
 // it; accepts and ignores retrod's --root_token_file.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -46,6 +44,7 @@
 #include "grpcpp/grpcpp.h"
 #include "retro/v1/annotation_service.grpc.pb.h"
 #include "retro/v1/session_service.grpc.pb.h"
+#include "tests/bench/floor_process.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve on");
 ABSL_FLAG(std::string, data_dir, ".", "directory of the file the annotations are appended to");
@@ -313,20 +312,10 @@ class AnnotationFloor final : public retro::v1::AnnotationService::CallbackServi
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // As retrod does: gRPC's mutexes are Abseil's, whose lock-order checks
-  // would otherwise run on every lock.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  retro::bench::PrepareFloorProcess();
   const std::string path = absl::GetFlag(FLAGS_data_dir) + "/floor-annotations";
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  if (fd < 0) {
-    std::perror(path.c_str());
-    return 1;
-  }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+  const int fd = retro::bench::OpenAppendOnly(path);
+  if (fd < 0) return 1;
 
   int port = 0;
   grpc::ServerBuilder builder;
@@ -345,9 +334,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   fanout->Start(std::move(queue));
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  std::fprintf(stderr, "listening on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), port);
-  std::fflush(stderr);
+  retro::bench::LogListening(absl::GetFlag(FLAGS_listen), port);
 
   // Presence: the count of watchers to all of them, within 100 ms of a
   // change.
@@ -364,8 +351,7 @@ int main(int argc, char** argv) {
     }
   });
 
-  int received = 0;
-  sigwait(&signals, &received);
+  retro::bench::WaitForStopSignal();
   stopping.store(true);
   presence.join();
   // Streams never end by themselves: cancel what is left after a second.

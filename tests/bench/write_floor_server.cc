@@ -23,11 +23,9 @@
 // which cut the slowest call to 7 to 41 ms (docs/performance.md). Logs
 // "listening on HOST:PORT" like retrod, so RetrodProcess can start it;
 // accepts and ignores retrod's --root_token_file.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <condition_variable>
-#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -41,6 +39,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "retro/v1/annotation_service.grpc.pb.h"
+#include "tests/bench/floor_process.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve on");
 ABSL_FLAG(std::string, data_dir, ".", "directory of the file the writes are appended to");
@@ -231,20 +230,10 @@ class AsyncFloor {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // As retrod does: gRPC's mutexes are Abseil's, whose lock-order checks
-  // would otherwise run on every lock.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  retro::bench::PrepareFloorProcess();
   const std::string path = absl::GetFlag(FLAGS_data_dir) + "/floor-writes";
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  if (fd < 0) {
-    std::perror(path.c_str());
-    return 1;
-  }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+  const int fd = retro::bench::OpenAppendOnly(path);
+  if (fd < 0) return 1;
 
   auto writer =
       std::make_unique<Writer>(fd, absl::GetFlag(FLAGS_sync), absl::GetFlag(FLAGS_inline_writer));
@@ -267,17 +256,14 @@ int main(int argc, char** argv) {
                  absl::GetFlag(FLAGS_listen).c_str());
     return 1;
   }
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  std::fprintf(stderr, "listening on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), port);
-  std::fflush(stderr);
+  retro::bench::LogListening(absl::GetFlag(FLAGS_listen), port);
   std::unique_ptr<AsyncFloor> async_floor;
   if (async_threads > 0) {
     async_floor =
         std::make_unique<AsyncFloor>(&async_service, std::move(queue), writer.get(), async_threads);
   }
 
-  int received = 0;
-  sigwait(&signals, &received);
+  retro::bench::WaitForStopSignal();
   server->Shutdown();
   async_floor.reset();
   writer.reset();
