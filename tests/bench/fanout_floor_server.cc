@@ -1,7 +1,9 @@
 // fanout_floor_server: live fan-out over gRPC on this machine in another
 // shape than retrod's and with none of retro's work, for fanout_bench to
 // measure next to retrod: what moving retrod's watch streams to that shape
-// could gain at most.
+// could gain at most. (Moving them was tried: it helped
+// WatchSessionBatches a little and broke WatchSession under load, and was
+// reverted; docs/performance.md, "What changed".)
 //
 // It serves AnnotationService.AddAnnotation and SessionService.
 // WatchSessionBatches with retro's own messages and none of retro's work
