@@ -67,7 +67,8 @@ ABSL_FLAG(bool, fail_on_errors, false, "exit 1 when a run missed a delivery (for
 ABSL_FLAG(std::string, floor_server, FLOOR_SERVER_PATH, "the fanout_floor_server binary");
 ABSL_FLAG(bool, floor, false,
           "also measure fanout_floor_server (WatchSessionBatches on gRPC's completion-queue API, "
-          "none of retro's work), in turn with retrod and Redis: the row cq-floor");
+          "none of retro's work), in turn with retrod and Redis: the row cq-floor (without "
+          "--stalled_watchers, which the floor does not take)");
 ABSL_FLAG(int, stalled_watchers, 0,
           "more watchers, on a connection of their own with a small window, that never read "
           "(how much a stalled client costs the others)");
@@ -401,7 +402,7 @@ RedisRun RunRedis(const std::string& binary, int subscribers, double rate, size_
 // streams of WatchSessionBatches (batches) or WatchSession, `rate`
 // annotations a second. With floor, the same on a fresh
 // fanout_floor_server instead, which ignores the session and the token
-// (WatchSessionBatches only).
+// (WatchSessionBatches only, no stalled watchers).
 struct RetroRun {
   Figures figures;
   ProcessUsage usage;             // CPU seconds over the run, peak RSS

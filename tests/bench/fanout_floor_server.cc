@@ -40,7 +40,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "grpc/support/time.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/grpcpp.h"
@@ -258,8 +257,7 @@ class Writer {
         std::unique_lock<std::mutex> lock(mu_);
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;
-        batch.swap(queue_);
-        queue_.clear();
+        batch.swap(queue_);  // batch was cleared after its last round
       }
       bytes.clear();
       for (const Call& call : batch) call.request->AppendToString(&bytes);

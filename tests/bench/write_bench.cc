@@ -503,10 +503,9 @@ int main(int argc, char** argv) {
     failed = failed || errors > 0 || Median(rate) == 0 || Median(noop_rate) == 0 ||
              Median(sqlite_rate) == 0 || (floor && Median(floor_rate) == 0);
   }
-  if (!cpu_rows.empty())
+  if (!cpu_rows.empty()) {
     std::printf(
         "\nCPU per call, microseconds (all threads of the process, over the measured window)\n");
-  if (!cpu_rows.empty()) {
     std::printf("%8s %14s %14s %14s %15s %14s %14s\n", "clients", "retrod write", "floor write",
                 "retrod no-op", "write/no-op", "client write", "client no-op");
   }

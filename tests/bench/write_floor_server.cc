@@ -36,7 +36,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "retro/v1/annotation_service.grpc.pb.h"
 #include "tests/bench/floor_process.h"
