@@ -7,13 +7,14 @@
 //
 // The peer, in the same run and harness: Redis pub/sub (redis-server and
 // hiredis from Debian) with the same number of subscribers and messages of
-// the same size. Redis keeps nothing; every retro event is durable before
-// it is sent.
+// the same size, published on the same open-loop schedule. Redis keeps
+// nothing; every retro event is durable before it is sent.
 //
 //   fanout_bench --watchers=100,1000 --rates=20,100 --seconds=5
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -392,16 +393,34 @@ RedisRun RunRedis(const std::string& binary, int subscribers, double rate, size_
     }
     close(epoll);
   });
-  std::mutex publish_mu;
+  // Open loop, as retro's presenter: each PUBLISH is written to the socket
+  // at its time and its reply read by another thread, so a busy Redis
+  // cannot slow the schedule down (hiredis's redisCommand would wait for
+  // each reply). Only the kernel's socket buffer pushes back.
+  std::atomic<bool> publishing{true};
+  std::thread reply_drain([&] {
+    char buffer[4096];
+    while (publishing.load()) {
+      pollfd ready{publisher->fd, POLLIN, 0};
+      if (poll(&ready, 1, 50) > 0 && read(publisher->fd, buffer, sizeof buffer) <= 0) return;
+    }
+  });
   SendOnSchedule(schedule, total, 1, [&](int64_t k) {
     std::string message = absl::StrCat(k, " ");
     message.resize(std::max(message.size(), message_bytes), '.');
-    std::lock_guard<std::mutex> lock(publish_mu);
-    redisReply* reply = static_cast<redisReply*>(
-        redisCommand(publisher, "PUBLISH session %b", message.data(), message.size()));
-    if (reply) freeReplyObject(reply);
+    char* command = nullptr;
+    const int length =
+        redisFormatCommand(&command, "PUBLISH session %b", message.data(), message.size());
+    for (int written = 0; length > 0 && written < length;) {
+      const ssize_t n = write(publisher->fd, command + written, length - written);
+      if (n <= 0) break;
+      written += static_cast<int>(n);
+    }
+    redisFreeCommand(command);
   });
   Drain([&] { return received.load() >= samples.expected; });
+  publishing.store(false);
+  reply_drain.join();
   stop.store(true);
   reader.join();
   ProcessUsage after = Usage(pid);
