@@ -61,6 +61,8 @@
 ABSL_FLAG(std::string, retrod, RETROD_PATH, "the retrod binary");
 ABSL_FLAG(std::string, floor_server, FLOOR_SERVER_PATH,
           "the write_floor_server binary (empty: no floor column)");
+ABSL_FLAG(bool, floor_piggyback, false,
+          "the floor's synced replies are sent by gRPC's threads as they take the next calls");
 ABSL_FLAG(bool, floor_inline, false,
           "the floor's gRPC thread that finds its writer idle writes and replies itself");
 ABSL_FLAG(int, floor_async_threads, 0,
@@ -355,6 +357,8 @@ int main(int argc, char** argv) {
     floor->set_extra_args(
         {absl::GetFlag(FLAGS_floor_sync) ? "--sync=true" : "--sync=false",
          absl::GetFlag(FLAGS_floor_inline) ? "--inline_writer=true" : "--inline_writer=false",
+         absl::GetFlag(FLAGS_floor_piggyback) ? "--piggyback_replies=true"
+                                              : "--piggyback_replies=false",
          absl::StrCat("--async_threads=", absl::GetFlag(FLAGS_floor_async_threads))});
     if (!floor->Start(&error)) {
       std::fprintf(stderr, "write_floor_server did not start: %s\n", error.c_str());
