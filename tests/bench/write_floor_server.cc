@@ -134,9 +134,11 @@ class Writer {
         // Replies no gRPC thread took since the last sync go now, as do
         // all of them when nothing is queued: no call may come to take
         // them.
-        std::unique_lock<std::mutex> lock(mu_);
-        const bool idle = queue_.empty();
-        lock.unlock();
+        bool idle;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          idle = queue_.empty();
+        }
         SendReady(/*all=*/idle);
       }
       {
@@ -161,22 +163,24 @@ class Writer {
         status = grpc::Status(grpc::StatusCode::INTERNAL, "write failed");
       }
     }
+    std::vector<grpc::ServerUnaryReactor*> deferred;  // piggyback_: for gRPC's threads
     for (const PendingCall& call : batch) {
       *call.reply = call.request->annotation();
       call.reply->set_name(call.request->parent() + "/annotations/floor");
-      if (piggyback_ && call.reactor != nullptr) continue;
-      if (call.reactor != nullptr) {
-        call.reactor->Finish(status);
-      } else {
+      if (call.reactor == nullptr) {
         call.async->replied = true;
         call.async->responder.Finish(*call.reply, status, call.async);
+      } else if (piggyback_) {
+        deferred.push_back(call.reactor);
+      } else {
+        call.reactor->Finish(status);
       }
     }
-    if (piggyback_) {
+    if (!deferred.empty()) {
       std::lock_guard<std::mutex> lock(ready_mu_);
       ++generation_;
-      for (const PendingCall& call : batch) {
-        if (call.reactor != nullptr) ready_.push_back({call.reactor, status, generation_});
+      for (grpc::ServerUnaryReactor* reactor : deferred) {
+        ready_.push_back({reactor, status, generation_});
       }
     }
   }
@@ -287,6 +291,15 @@ int main(int argc, char** argv) {
   const int fd = retro::bench::OpenAppendOnly(path);
   if (fd < 0) return 1;
 
+  if (absl::GetFlag(FLAGS_piggyback_replies) &&
+      (absl::GetFlag(FLAGS_inline_writer) || absl::GetFlag(FLAGS_async_threads) > 0)) {
+    // The replies left for gRPC's threads are the writer thread's to send
+    // when no call takes them, and only the callback API's are left.
+    std::fprintf(stderr,
+                 "write_floor_server: --piggyback_replies needs the writer thread and the "
+                 "callback API (not --inline_writer or --async_threads)\n");
+    return 1;
+  }
   auto writer =
       std::make_unique<Writer>(fd, absl::GetFlag(FLAGS_sync), absl::GetFlag(FLAGS_inline_writer),
                                absl::GetFlag(FLAGS_piggyback_replies));
