@@ -286,11 +286,6 @@ class AsyncFloor {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  retro::bench::PrepareFloorProcess();
-  const std::string path = absl::GetFlag(FLAGS_data_dir) + "/floor-writes";
-  const int fd = retro::bench::OpenAppendOnly(path);
-  if (fd < 0) return 1;
-
   if (absl::GetFlag(FLAGS_piggyback_replies) &&
       (absl::GetFlag(FLAGS_inline_writer) || absl::GetFlag(FLAGS_async_threads) > 0)) {
     // The replies left for gRPC's threads are the writer thread's to send
@@ -300,6 +295,11 @@ int main(int argc, char** argv) {
                  "callback API (not --inline_writer or --async_threads)\n");
     return 1;
   }
+  retro::bench::PrepareFloorProcess();
+  const std::string path = absl::GetFlag(FLAGS_data_dir) + "/floor-writes";
+  const int fd = retro::bench::OpenAppendOnly(path);
+  if (fd < 0) return 1;
+
   auto writer =
       std::make_unique<Writer>(fd, absl::GetFlag(FLAGS_sync), absl::GetFlag(FLAGS_inline_writer),
                                absl::GetFlag(FLAGS_piggyback_replies));
